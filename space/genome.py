@@ -1,0 +1,235 @@
+"""The genome: a frozen, validated, JSON round-trippable description of a CNN.
+
+A network is a stem, a tuple of stages and a head. Each stage repeats one block type
+``depth`` times; its first block carries the stage's stride and width change. The genome
+holds primitives only (ints, floats, strings, tuples), so it hashes, compares and
+serialises; the one-line string from :func:`arch_string` is a rendering of it, never parsed
+back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+STEM_KINDS = ("resnet", "conv3x3", "cifar", "deep", "patchify", "none")
+BLOCK_KINDS = ("plain", "basic", "bottleneck", "mbconv", "dwsep")
+ACTIVATIONS = ("relu", "relu6", "silu", "hardswish", "gelu")
+KERNELS = (3, 5, 7)
+STRIDES = (1, 2)
+DOWNSAMPLES = ("stride", "maxpool")
+SHORTCUTS = ("projection", "zeropad")
+MIN_STAGES, MAX_STAGES = 1, 8
+
+
+class GenomeError(ValueError):
+    """A genome field holds a value outside what the design space allows."""
+
+
+def _check(ok: bool, where: str, message: str) -> None:
+    if not ok:
+        raise GenomeError(f"{where}: {message}")
+
+
+def _positive_int(value: Any, where: str) -> None:
+    _check(isinstance(value, int) and not isinstance(value, bool) and value >= 1, where,
+           f"must be a whole number >= 1, got {value!r}")
+
+
+def _one_of(value: Any, allowed: tuple, where: str) -> None:
+    _check(value in allowed, where, f"must be one of {', '.join(map(str, allowed))}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class Stem:
+    """The layers before the first stage."""
+
+    kind: str = "conv3x3"  # resnet: 7x7/2 conv + 3x3/2 max-pool; conv3x3: 3x3/2; cifar: 3x3/1;
+    #                        deep: three 3x3 convs (first /2) + 3x3/2 max-pool (ResNet-C);
+    #                        patchify: k x k/k conv (ConvNeXt); none: no stem (VGG)
+    width: int = 32  # output channels (ignored by "none", whose output is the input image)
+    patch: int = 4  # patch size k of the patchify stem (ignored by the other kinds)
+
+    def __post_init__(self) -> None:
+        _one_of(self.kind, STEM_KINDS, "stem.kind")
+        _positive_int(self.width, "stem.width")
+        _positive_int(self.patch, "stem.patch")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``depth`` blocks of one type at one resolution; the first block changes width and stride."""
+
+    block: str  # plain | basic | bottleneck | mbconv | dwsep
+    depth: int  # number of blocks
+    width: int  # output channels of every block
+    stride: int = 1  # 1 keeps resolution, 2 halves it
+    kernel: int = 3  # spatial kernel of the block's k x k (or depthwise) convs: 3, 5 or 7
+    expansion: float = 1.0  # mbconv: inner = in * e; bottleneck: inner = width / e (4 in ResNet); others 1
+    se: float = 0.0  # squeeze-and-excitation ratio, 0 = off (mbconv: of the block input, else of the SE'd width)
+    downsample: str = "stride"  # stride: first block is strided; maxpool: 2x2 max-pool after the stage (VGG)
+    shortcut: str = "projection"  # when shapes change: 1x1 conv + BN, or zeropad (parameter-free, CIFAR ResNet)
+
+    def __post_init__(self) -> None:
+        _one_of(self.block, BLOCK_KINDS, "stage.block")
+        _positive_int(self.depth, "stage.depth")
+        _positive_int(self.width, "stage.width")
+        _one_of(self.stride, STRIDES, "stage.stride")
+        _one_of(self.kernel, KERNELS, "stage.kernel")
+        _check(isinstance(self.expansion, (int, float)) and not isinstance(self.expansion, bool)
+               and 1 <= self.expansion <= 8, "stage.expansion", f"must be between 1 and 8, got {self.expansion!r}")
+        _check(self.block in ("mbconv", "bottleneck") or self.expansion == 1, "stage.expansion",
+               f"only mbconv and bottleneck blocks expand; {self.block} takes 1, got {self.expansion!r}")
+        _check(isinstance(self.se, (int, float)) and not isinstance(self.se, bool) and 0 <= self.se <= 1,
+               "stage.se", f"SE ratio must be 0 (off) or in (0, 1], got {self.se!r}")
+        _one_of(self.downsample, DOWNSAMPLES, "stage.downsample")
+        _one_of(self.shortcut, SHORTCUTS, "stage.shortcut")
+
+
+@dataclass(frozen=True)
+class Head:
+    """Pooling, optional 1x1 conv and fully-connected layers, and the classifier."""
+
+    conv_width: int = 0  # 1x1 conv + BN + act before pooling (1280 in MobileNetV2), 0 = none
+    pool: int = 1  # adaptive average pool to pool x pool before flatten: 1 = GAP, 7 = VGG's flatten head
+    hidden: tuple[int, ...] = ()  # widths of fully-connected layers (linear + act + dropout) before the classifier
+    dropout: float = 0.0  # dropout probability before the classifier (after each hidden layer if any)
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.conv_width, int) and self.conv_width >= 0, "head.conv_width",
+               f"must be 0 (none) or a positive width, got {self.conv_width!r}")
+        _positive_int(self.pool, "head.pool")
+        object.__setattr__(self, "hidden", tuple(self.hidden))
+        for i, h in enumerate(self.hidden):
+            _positive_int(h, f"head.hidden[{i}]")
+        _check(isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1, "head.dropout",
+               f"must be in [0, 1), got {self.dropout!r}")
+
+
+@dataclass(frozen=True)
+class Genome:
+    """A whole network: stem, stages, head, activation, and the input it is meant for."""
+
+    stages: tuple[Stage, ...]
+    stem: Stem = field(default_factory=Stem)
+    head: Head = field(default_factory=Head)
+    activation: str = "relu"  # relu | relu6 | silu | hardswish | gelu, used everywhere but SE gates
+    resolution: int = 224  # input height = width in pixels
+    in_channels: int = 3
+    num_classes: int = 1000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stages", tuple(self.stages))
+        _check(MIN_STAGES <= len(self.stages) <= MAX_STAGES, "stages",
+               f"a genome has {MIN_STAGES} to {MAX_STAGES} stages, got {len(self.stages)}")
+        for s in self.stages:
+            _check(isinstance(s, Stage), "stages", f"every stage must be a Stage, got {type(s).__name__}")
+        _one_of(self.activation, ACTIVATIONS, "activation")
+        _positive_int(self.resolution, "resolution")
+        _positive_int(self.in_channels, "in_channels")
+        _positive_int(self.num_classes, "num_classes")
+        _check(self.num_classes >= 2, "num_classes", f"a classifier needs >= 2 classes, got {self.num_classes}")
+
+    def replace(self, **changes: Any) -> "Genome":
+        """A copy with some top-level fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict; :meth:`from_dict` inverts it."""
+        d = asdict(self)
+        d["stages"] = [dict(s) for s in d["stages"]]
+        d["head"]["hidden"] = list(d["head"]["hidden"])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Genome":
+        """Build a genome from a dict, naming the field of any unknown or bad entry."""
+        _check(isinstance(d, dict), "genome", f"must be a JSON object, got {type(d).__name__}")
+        _known(d, cls, "genome")
+        _check("stages" in d, "genome", "missing the field 'stages'")
+        _check(isinstance(d["stages"], list), "stages", "must be a list of stage objects")
+        stages = []
+        for i, s in enumerate(d["stages"]):
+            _check(isinstance(s, dict), f"stages[{i}]", "must be an object")
+            _known(s, Stage, f"stages[{i}]")
+            try:
+                stages.append(Stage(**s))
+            except TypeError as e:  # a required field is missing
+                raise GenomeError(f"stages[{i}]: {e}") from None
+        parts: dict[str, Any] = {k: v for k, v in d.items() if k not in ("stages", "stem", "head")}
+        for key, kind in (("stem", Stem), ("head", Head)):
+            if key in d:
+                _check(isinstance(d[key], dict), key, "must be an object")
+                _known(d[key], kind, key)
+                parts[key] = kind(**d[key])
+        return cls(stages=tuple(stages), **parts)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Genome":
+        """Parse JSON text into a genome."""
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise GenomeError(f"genome JSON is malformed: {e.msg} at line {e.lineno} column {e.colno}") from None
+        return cls.from_dict(d)
+
+
+def _known(d: dict, kind: type, where: str) -> None:
+    names = {f.name for f in fields(kind)}
+    unknown = sorted(set(d) - names)
+    _check(not unknown, where, f"unknown field {unknown[0]!r}; known fields: {', '.join(sorted(names))}")
+
+
+def load_genome(path: str | Path) -> Genome:
+    """Read a genome JSON file (the ``genome`` key of a larger object is accepted too)."""
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise GenomeError(f"cannot read genome file {str(p)!r}: {e.strerror or e}") from None
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise GenomeError(f"{p}: malformed JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    if isinstance(d, dict) and "genome" in d and "stages" not in d:
+        d = d["genome"]
+    return Genome.from_dict(d)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def stage_string(s: Stage) -> str:
+    """Compact one-token rendering of a stage, e.g. ``mb_d2_w24_s2_k3_e6_se.25``."""
+    short = {"plain": "pl", "basic": "res", "bottleneck": "bot", "mbconv": "mb", "dwsep": "dw"}[s.block]
+    out = f"{short}_d{s.depth}_w{s.width}_s{s.stride}_k{s.kernel}"
+    if s.expansion != 1:
+        out += f"_e{_fmt(s.expansion)}"
+    if s.se:
+        out += "_se" + _fmt(s.se).lstrip("0")
+    if s.downsample == "maxpool":
+        out += "_mp"
+    if s.shortcut == "zeropad":
+        out += "_zp"
+    return out
+
+
+def arch_string(g: Genome) -> str:
+    """One-line architecture string for logs, tables and hover text."""
+    stem = f"{g.stem.kind}{g.stem.patch if g.stem.kind == 'patchify' else ''}"
+    stem += "" if g.stem.kind == "none" else f":{g.stem.width}"
+    head = "gap" if g.head.pool == 1 else f"flat{g.head.pool}"
+    if g.head.conv_width:
+        head = f"c{g.head.conv_width}_" + head
+    if g.head.hidden:
+        head += "_fc" + "x".join(map(str, g.head.hidden))
+    if g.head.dropout:
+        head += f"_do{_fmt(g.head.dropout)}"
+    return " ".join([f"{stem}", *map(stage_string, g.stages), head, f"{g.activation}@{g.resolution}"])

@@ -1,0 +1,172 @@
+"""One builder (genome -> ``nn.Module``) and one cost walk (genome -> :class:`Cost`) over one layout."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Iterator
+
+import torch
+from torch import nn
+
+from .blocks import BLOCKS, build_head, build_stem, head_cost, stem_cost, stem_layers
+from .cx import Cx, Layer
+from .genome import Genome, Stage
+
+
+def stem_channels(g: Genome) -> int:
+    """Channels out of the stem (the input channels when there is none)."""
+    layers = stem_layers(g.stem, g.in_channels)
+    return layers[-1][1] if layers else g.in_channels
+
+
+def stage_layout(st: Stage, c_in: int) -> Iterator[tuple[int, int, int]]:
+    """(c_in, c_out, stride) of each block of a stage; a max-pool stage's blocks all have stride 1."""
+    for i in range(st.depth):
+        stride = st.stride if i == 0 and st.downsample == "stride" else 1
+        yield (c_in if i == 0 else st.width), st.width, stride
+
+
+def pools_after(st: Stage) -> bool:
+    """Whether a 2x2 max-pool follows the stage (VGG-style downsampling)."""
+    return st.downsample == "maxpool" and st.stride == 2
+
+
+class Network(nn.Module):
+    """stem -> stages -> head, with the genome kept alongside."""
+
+    def __init__(self, g: Genome) -> None:
+        super().__init__()
+        self.genome = g
+        self.stem = build_stem(g.stem, g.in_channels, g.activation)
+        c = stem_channels(g)
+        stages = []
+        for st in g.stages:
+            blocks: list[nn.Module] = [BLOCKS[st.block](ci, co, s, st, g.activation)
+                                       for ci, co, s in stage_layout(st, c)]
+            if pools_after(st):
+                blocks.append(nn.MaxPool2d(2, 2))
+            stages.append(nn.Sequential(*blocks))
+            c = st.width
+        self.stages = nn.Sequential(*stages)
+        self.head = build_head(g.head, c, g.num_classes, g.activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x)  # (B, C_stem, H/s, W/s)
+        x = self.stages(x)  # (B, C_last, H/os, W/os)
+        return self.head(x)  # (B, num_classes)
+
+
+def build(g: Genome) -> Network:
+    """Build the untrained ``nn.Module`` a genome describes (weights initialised as torchvision does)."""
+    net = Network(g)
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0, 0.01)
+            nn.init.zeros_(m.bias)
+    return net
+
+
+@dataclass(frozen=True)
+class StageCost:
+    """Cost of one stage and the geometry at its output."""
+
+    index: int
+    block: str
+    depth: int
+    channels: int
+    size: int  # output height
+    params: int
+    macs: int
+    acts: int
+    elementwise: int
+    receptive_field: int
+    output_stride: int
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Analytic cost of a genome at one resolution. ``macs`` is what this tool calls FLOPs."""
+
+    resolution: int
+    params: int
+    macs: int
+    acts: int
+    elementwise: int
+    receptive_field: int  # at the last stage's output
+    output_stride: int
+    stem: StageCost
+    stages: tuple[StageCost, ...]
+    head: StageCost
+    layers: tuple[Layer, ...] = ()  # filled only by complexity(..., detail=True)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (layers included when present)."""
+        return asdict(self)
+
+
+# A block's cost depends only on its arguments and input geometry, and the receptive field it adds
+# is a fixed multiple of the incoming jump: so it is cached, which makes repeated blocks and
+# repeated genomes nearly free when a search filters candidates in bulk.
+@lru_cache(maxsize=1 << 16)
+def _block_delta(block: str, h: int, w: int, c_in: int, c_out: int, stride: int, st: Stage) -> tuple:
+    cx = Cx(h, w, c_in, rf=0, jump=1)
+    BLOCKS[block].cost(cx, c_out, stride, st)
+    return cx.h, cx.w, cx.params, cx.macs, cx.acts, cx.elementwise, cx.rf, cx.jump
+
+
+def _walk_block(cx: Cx, c_out: int, stride: int, st: Stage) -> None:
+    if cx.layers is not None:
+        BLOCKS[st.block].cost(cx, c_out, stride, st)
+        return
+    h, w, p, m, a, e, rf, jump = _block_delta(st.block, cx.h, cx.w, cx.c, c_out, stride, st)
+    cx.h, cx.w, cx.c = h, w, c_out
+    cx.params += p
+    cx.macs += m
+    cx.acts += a
+    cx.elementwise += e
+    cx.rf += rf * cx.jump
+    cx.jump *= jump
+
+
+def _section(cx: Cx, before: tuple, index: int, block: str, depth: int) -> StageCost:
+    return StageCost(index, block, depth, cx.c, cx.h, cx.params - before[0], cx.macs - before[1],
+                     cx.acts - before[2], cx.elementwise - before[3], cx.rf, cx.jump)
+
+
+def complexity(g: Genome, resolution: int | None = None, detail: bool = False) -> Cost:
+    """Exact params, MACs, activations, receptive field and output stride, with no model built."""
+    res = g.resolution if resolution is None else resolution
+    cx = Cx(res, res, g.in_channels, detail=detail)
+
+    def mark() -> tuple:
+        return cx.params, cx.macs, cx.acts, cx.elementwise
+
+    before = mark()
+    cx.prefix = "stem."
+    stem_cost(cx, g.stem, g.in_channels)
+    stem = _section(cx, before, -1, "stem", len(stem_layers(g.stem, g.in_channels)))
+    stages = []
+    for i, st in enumerate(g.stages):
+        before = mark()
+        for j, (_, c_out, stride) in enumerate(stage_layout(st, cx.c)):
+            cx.prefix = f"stages.{i}.{j}."
+            _walk_block(cx, c_out, stride, st)
+        if pools_after(st):
+            cx.prefix = f"stages.{i}."
+            cx.maxpool("pool", 2, 2, 0)
+        stages.append(_section(cx, before, i, st.block, st.depth))
+    rf, os_ = cx.rf, cx.jump
+    before = mark()
+    cx.prefix = "head."
+    head_cost(cx, g.head, g.num_classes)
+    head = _section(cx, before, len(g.stages), "head", len(g.head.hidden) + 1)
+    return Cost(res, cx.params, cx.macs, cx.acts, cx.elementwise, rf, os_, stem, tuple(stages), head,
+                tuple(cx.layers or ()))

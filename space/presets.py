@@ -1,0 +1,78 @@
+"""Reference networks as genomes, exactly as torchvision (ImageNet) and He et al. 2016 (CIFAR) define them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from .genome import Genome, GenomeError, Head, Stage, Stem, load_genome
+
+
+def _resnet(block: str, depths: tuple[int, ...]) -> Genome:
+    e = 4 if block == "bottleneck" else 1
+    widths = (64 * e, 128 * e, 256 * e, 512 * e)
+    stages = tuple(Stage(block, d, w, 1 if i == 0 else 2, expansion=e) for i, (d, w) in enumerate(zip(depths, widths)))
+    return Genome(stages, Stem("resnet", 64))
+
+
+def _cifar_resnet(n: int) -> Genome:
+    stages = tuple(Stage("basic", n, w, s, shortcut="zeropad") for w, s in ((16, 1), (32, 2), (64, 2)))
+    return Genome(stages, Stem("cifar", 16), resolution=32, num_classes=10)
+
+
+def _vgg16_bn() -> Genome:
+    stages = tuple(Stage("plain", d, w, 2, downsample="maxpool")
+                   for d, w in ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)))
+    return Genome(stages, Stem("none"), Head(pool=7, hidden=(4096, 4096), dropout=0.5))
+
+
+def _mbconv_net(rows: tuple[tuple[float, int, int, int, int], ...], se: float, act: str, dropout: float) -> Genome:
+    # rows: (expansion, width, depth, stride, kernel) as in the papers' tables
+    stages = tuple(Stage("mbconv", n, c, s, k, expansion=t, se=se) for t, c, n, s, k in rows)
+    return Genome(stages, Stem("conv3x3", 32), Head(conv_width=1280, dropout=dropout), activation=act)
+
+
+MOBILENET_V2 = ((1, 16, 1, 1, 3), (6, 24, 2, 2, 3), (6, 32, 3, 2, 3), (6, 64, 4, 2, 3),
+                (6, 96, 3, 1, 3), (6, 160, 3, 2, 3), (6, 320, 1, 1, 3))
+EFFICIENTNET_B0 = ((1, 16, 1, 1, 3), (6, 24, 2, 2, 3), (6, 40, 2, 2, 5), (6, 80, 3, 2, 3),
+                   (6, 112, 3, 1, 5), (6, 192, 4, 2, 5), (6, 320, 1, 1, 3))
+
+PRESETS: dict[str, Callable[[], Genome]] = {
+    "resnet18": lambda: _resnet("basic", (2, 2, 2, 2)),
+    "resnet34": lambda: _resnet("basic", (3, 4, 6, 3)),
+    "resnet50": lambda: _resnet("bottleneck", (3, 4, 6, 3)),
+    "resnet101": lambda: _resnet("bottleneck", (3, 4, 23, 3)),
+    "vgg16_bn": _vgg16_bn,
+    "mobilenet_v2": lambda: _mbconv_net(MOBILENET_V2, 0.0, "relu6", 0.2),
+    "efficientnet_b0": lambda: _mbconv_net(EFFICIENTNET_B0, 0.25, "silu", 0.2),
+    "resnet20": lambda: _cifar_resnet(3),
+    "resnet56": lambda: _cifar_resnet(9),
+}
+
+DESCRIPTIONS: dict[str, str] = {
+    "resnet18": "ResNet-18 (He et al. 2016), torchvision resnet18, ImageNet 224",
+    "resnet34": "ResNet-34, torchvision resnet34, ImageNet 224",
+    "resnet50": "ResNet-50 v1.5 (stride on the 3x3), torchvision resnet50, ImageNet 224",
+    "resnet101": "ResNet-101 v1.5, torchvision resnet101, ImageNet 224",
+    "vgg16_bn": "VGG-16 with batch norm, torchvision vgg16_bn, ImageNet 224",
+    "mobilenet_v2": "MobileNetV2 1.0 (Sandler et al. 2018), torchvision mobilenet_v2, ImageNet 224",
+    "efficientnet_b0": "EfficientNet-B0 (Tan & Le 2019), torchvision efficientnet_b0, ImageNet 224",
+    "resnet20": "CIFAR ResNet-20 (He et al. 2016, option A shortcuts), 32x32, 10 classes",
+    "resnet56": "CIFAR ResNet-56 (option A shortcuts), 32x32, 10 classes",
+}
+
+
+def preset(name: str) -> Genome:
+    """The genome of a named reference network."""
+    if name not in PRESETS:
+        raise GenomeError(f"unknown preset {name!r}; presets: {', '.join(PRESETS)}")
+    return PRESETS[name]()
+
+
+def resolve_model(spec: str) -> Genome:
+    """A preset name or a path to a genome JSON file."""
+    if spec in PRESETS:
+        return preset(spec)
+    if spec.endswith(".json") or Path(spec).exists():
+        return load_genome(spec)
+    raise GenomeError(f"unknown model {spec!r}: not a preset ({', '.join(PRESETS)}) nor a genome JSON file")
