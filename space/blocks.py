@@ -7,6 +7,7 @@ so a change to one is a visible change to the other (and tests hold them equal).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 import torch
@@ -229,32 +230,28 @@ BLOCKS: dict[str, type[nn.Module]] = {
 }
 
 
-def _deep_half(width: int) -> int:
-    return max(1, width // 2)
-
-
-# Each stem is a list of layer specs (kind, width, k, stride, pad, act) read by both the
-# builder and the cost walk: one table, two readers.
-def stem_layers(stem: Stem, in_channels: int) -> list[tuple[str, int, int, int, int, bool]]:
+# Each stem is a list of layer specs (kind, width, kernel, stride, padding, activation?) read by both
+# the builder and the cost walk: one table, two readers.
+@lru_cache(maxsize=256)
+def stem_layers(stem: Stem) -> tuple[tuple[str, int, int, int, int, bool], ...]:
     """The stem's layers as (kind, width, kernel, stride, padding, activation?) rows."""
-    w = stem.width
-    table = {
-        "resnet": [("conv", w, 7, 2, 3, True), ("maxpool", w, 3, 2, 1, False)],
-        "conv3x3": [("conv", w, 3, 2, 1, True)],
-        "cifar": [("conv", w, 3, 1, 1, True)],
-        "deep": [("conv", _deep_half(w), 3, 2, 1, True), ("conv", _deep_half(w), 3, 1, 1, True),
-                 ("conv", w, 3, 1, 1, True), ("maxpool", w, 3, 2, 1, False)],
-        "patchify": [("conv", w, stem.patch, stem.patch, 0, False)],
-        "none": [],
-    }
-    return table[stem.kind]
+    w, half = stem.width, max(1, stem.width // 2)
+    return {
+        "resnet": (("conv", w, 7, 2, 3, True), ("maxpool", w, 3, 2, 1, False)),
+        "conv3x3": (("conv", w, 3, 2, 1, True),),
+        "cifar": (("conv", w, 3, 1, 1, True),),
+        "deep": (("conv", half, 3, 2, 1, True), ("conv", half, 3, 1, 1, True), ("conv", w, 3, 1, 1, True),
+                 ("maxpool", w, 3, 2, 1, False)),
+        "patchify": (("conv", w, stem.patch, stem.patch, 0, False),),
+        "none": (),
+    }[stem.kind]
 
 
 def build_stem(stem: Stem, in_channels: int, act: str) -> nn.Sequential:
     """The stem as an ``nn.Sequential``."""
     layers: list[nn.Module] = []
     c = in_channels
-    for kind, w, k, s, p, a in stem_layers(stem, in_channels):
+    for kind, w, k, s, p, a in stem_layers(stem):
         if kind == "conv":
             layers.append(conv_bn(c, w, k, s, act=act if a else None, pad=p))
             c = w
@@ -263,9 +260,9 @@ def build_stem(stem: Stem, in_channels: int, act: str) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def stem_cost(cx: Cx, stem: Stem, in_channels: int) -> None:
+def stem_cost(cx: Cx, stem: Stem) -> None:
     """Price the stem."""
-    for i, (kind, w, k, s, p, a) in enumerate(stem_layers(stem, in_channels)):
+    for i, (kind, w, k, s, p, a) in enumerate(stem_layers(stem)):
         if kind == "conv":
             cx.conv(f"{i}", w, k, s, act=a, pad=p)
         else:

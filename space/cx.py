@@ -59,17 +59,25 @@ class Cx:
     def conv(self, name: str, c_out: int, k: int = 1, stride: int = 1, groups: int = 1, bias: bool = False,
              norm: bool = True, act: bool = True, pad: int | None = None) -> None:
         """A k x k conv (padding k // 2 unless given), optionally followed by BN and an activation."""
-        self._spatial(k, stride, k // 2 if pad is None else pad, name)
+        p2 = 2 * (k // 2 if pad is None else pad) - k
+        h = (self.h + p2) // stride + 1
+        w = (self.w + p2) // stride + 1
+        if h < 1 or w < 1:
+            self._spatial(k, stride, (p2 + k) // 2, name)  # raises the clear error
+        self.h, self.w = h, w
+        self.rf += (k - 1) * self.jump
+        self.jump *= stride
         weights = c_out * (self.c // groups) * k * k
-        n = self.h * self.w * c_out
+        n = h * w * c_out
         params = weights + (c_out if bias else 0) + (2 * c_out if norm else 0)
-        macs = weights * self.h * self.w
+        macs = weights * h * w
         self.params += params
         self.macs += macs
         self.acts += n
-        self.elementwise += n * (int(norm) + int(act))
+        self.elementwise += n * (norm + act)
         self.c = c_out
-        self._record(name, "conv", params, macs)
+        if self.layers is not None:
+            self._record(name, "conv", params, macs)
 
     def maxpool(self, name: str, k: int, stride: int, pad: int) -> None:
         """A k x k max-pool."""

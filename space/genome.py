@@ -183,7 +183,8 @@ class Genome:
 def _known(d: dict, kind: type, where: str) -> None:
     names = {f.name for f in fields(kind)}
     unknown = sorted(set(d) - names)
-    _check(not unknown, where, f"unknown field {unknown[0]!r}; known fields: {', '.join(sorted(names))}")
+    if unknown:
+        raise GenomeError(f"{where}: unknown field {unknown[0]!r}; known fields: {', '.join(sorted(names))}")
 
 
 def load_genome(path: str | Path) -> Genome:
@@ -221,15 +222,25 @@ def stage_string(s: Stage) -> str:
     return out
 
 
+def stem_string(s: Stem) -> str:
+    """Compact rendering of a stem, e.g. ``resnet:64`` or ``patchify4:96``."""
+    name = f"{s.kind}{s.patch if s.kind == 'patchify' else ''}"
+    return name if s.kind == "none" else f"{name}:{s.width}"
+
+
+def head_string(h: Head) -> str:
+    """Compact rendering of a head, e.g. ``c1280_gap_do0.2`` or ``flat7_fc4096x4096_do0.5``."""
+    out = ("gap" if h.pool == 1 else f"flat{h.pool}")
+    if h.conv_width:
+        out = f"c{h.conv_width}_" + out
+    if h.hidden:
+        out += "_fc" + "x".join(map(str, h.hidden))
+    if h.dropout:
+        out += f"_do{_fmt(h.dropout)}"
+    return out
+
+
 def arch_string(g: Genome) -> str:
     """One-line architecture string for logs, tables and hover text."""
-    stem = f"{g.stem.kind}{g.stem.patch if g.stem.kind == 'patchify' else ''}"
-    stem += "" if g.stem.kind == "none" else f":{g.stem.width}"
-    head = "gap" if g.head.pool == 1 else f"flat{g.head.pool}"
-    if g.head.conv_width:
-        head = f"c{g.head.conv_width}_" + head
-    if g.head.hidden:
-        head += "_fc" + "x".join(map(str, g.head.hidden))
-    if g.head.dropout:
-        head += f"_do{_fmt(g.head.dropout)}"
-    return " ".join([f"{stem}", *map(stage_string, g.stages), head, f"{g.activation}@{g.resolution}"])
+    return " ".join([stem_string(g.stem), *map(stage_string, g.stages), head_string(g.head),
+                     f"{g.activation}@{g.resolution}"])

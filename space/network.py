@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import torch
 from torch import nn
@@ -16,7 +16,7 @@ from .genome import Genome, Stage
 
 def stem_channels(g: Genome) -> int:
     """Channels out of the stem (the input channels when there is none)."""
-    layers = stem_layers(g.stem, g.in_channels)
+    layers = stem_layers(g.stem)
     return layers[-1][1] if layers else g.in_channels
 
 
@@ -74,9 +74,8 @@ def build(g: Genome) -> Network:
     return net
 
 
-@dataclass(frozen=True)
-class StageCost:
-    """Cost of one stage and the geometry at its output."""
+class StageCost(NamedTuple):
+    """Cost of one section (stem, stage or head) and the geometry at its output."""
 
     index: int
     block: str
@@ -109,64 +108,62 @@ class Cost:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (layers included when present)."""
-        return asdict(self)
+        d = asdict(self)
+        for key in ("stem", "head"):
+            d[key] = getattr(self, key)._asdict()
+        d["stages"] = [s._asdict() for s in self.stages]
+        return d
 
 
-# A block's cost depends only on its arguments and input geometry, and the receptive field it adds
-# is a fixed multiple of the incoming jump: so it is cached, which makes repeated blocks and
-# repeated genomes nearly free when a search filters candidates in bulk.
+# A stage's cost depends only on the stage and its input geometry, and the receptive field it adds is
+# a fixed multiple of the incoming jump: so it is cached, which makes repeated stages nearly free
+# when a search filters candidates in bulk. Inside, the blocks walk the same layout as the builder.
 @lru_cache(maxsize=1 << 16)
-def _block_delta(block: str, h: int, w: int, c_in: int, c_out: int, stride: int, st: Stage) -> tuple:
+def _stage_delta(st: Stage, h: int, w: int, c_in: int) -> tuple:
     cx = Cx(h, w, c_in, rf=0, jump=1)
-    BLOCKS[block].cost(cx, c_out, stride, st)
-    return cx.h, cx.w, cx.params, cx.macs, cx.acts, cx.elementwise, cx.rf, cx.jump
+    _walk_stage(cx, st)
+    return cx.h, cx.w, cx.c, cx.params, cx.macs, cx.acts, cx.elementwise, cx.rf, cx.jump
 
 
-def _walk_block(cx: Cx, c_out: int, stride: int, st: Stage) -> None:
-    if cx.layers is not None:
-        BLOCKS[st.block].cost(cx, c_out, stride, st)
-        return
-    h, w, p, m, a, e, rf, jump = _block_delta(st.block, cx.h, cx.w, cx.c, c_out, stride, st)
-    cx.h, cx.w, cx.c = h, w, c_out
-    cx.params += p
-    cx.macs += m
-    cx.acts += a
-    cx.elementwise += e
-    cx.rf += rf * cx.jump
-    cx.jump *= jump
-
-
-def _section(cx: Cx, before: tuple, index: int, block: str, depth: int) -> StageCost:
-    return StageCost(index, block, depth, cx.c, cx.h, cx.params - before[0], cx.macs - before[1],
-                     cx.acts - before[2], cx.elementwise - before[3], cx.rf, cx.jump)
+def _walk_stage(cx: Cx, st: Stage, prefix: str = "") -> None:
+    cost = BLOCKS[st.block].cost
+    for j, (_, c_out, stride) in enumerate(stage_layout(st, cx.c)):
+        if cx.layers is not None:
+            cx.prefix = f"{prefix}{j}."
+        cost(cx, c_out, stride, st)
+    if pools_after(st):
+        cx.prefix = prefix
+        cx.maxpool("pool", 2, 2, 0)
 
 
 def complexity(g: Genome, resolution: int | None = None, detail: bool = False) -> Cost:
     """Exact params, MACs, activations, receptive field and output stride, with no model built."""
     res = g.resolution if resolution is None else resolution
     cx = Cx(res, res, g.in_channels, detail=detail)
-
-    def mark() -> tuple:
-        return cx.params, cx.macs, cx.acts, cx.elementwise
-
-    before = mark()
     cx.prefix = "stem."
-    stem_cost(cx, g.stem, g.in_channels)
-    stem = _section(cx, before, -1, "stem", len(stem_layers(g.stem, g.in_channels)))
+    stem_cost(cx, g.stem)
+    stem = StageCost(-1, "stem", len(stem_layers(g.stem)), cx.c, cx.h, cx.params, cx.macs, cx.acts,
+                     cx.elementwise, cx.rf, cx.jump)
     stages = []
     for i, st in enumerate(g.stages):
-        before = mark()
-        for j, (_, c_out, stride) in enumerate(stage_layout(st, cx.c)):
-            cx.prefix = f"stages.{i}.{j}."
-            _walk_block(cx, c_out, stride, st)
-        if pools_after(st):
-            cx.prefix = f"stages.{i}."
-            cx.maxpool("pool", 2, 2, 0)
-        stages.append(_section(cx, before, i, st.block, st.depth))
+        if detail:
+            before = cx.params, cx.macs, cx.acts, cx.elementwise
+            _walk_stage(cx, st, f"stages.{i}.")
+            p, m, a, e = cx.params - before[0], cx.macs - before[1], cx.acts - before[2], cx.elementwise - before[3]
+        else:
+            cx.h, cx.w, cx.c, p, m, a, e, rf, jump = _stage_delta(st, cx.h, cx.w, cx.c)
+            cx.params += p
+            cx.macs += m
+            cx.acts += a
+            cx.elementwise += e
+            cx.rf += rf * cx.jump
+            cx.jump *= jump
+        stages.append(StageCost(i, st.block, st.depth, cx.c, cx.h, p, m, a, e, cx.rf, cx.jump))
     rf, os_ = cx.rf, cx.jump
-    before = mark()
+    before = cx.params, cx.macs, cx.acts, cx.elementwise
     cx.prefix = "head."
     head_cost(cx, g.head, g.num_classes)
-    head = _section(cx, before, len(g.stages), "head", len(g.head.hidden) + 1)
+    head = StageCost(len(g.stages), "head", len(g.head.hidden) + 1, cx.c, cx.h, cx.params - before[0],
+                     cx.macs - before[1], cx.acts - before[2], cx.elementwise - before[3], rf, os_)
     return Cost(res, cx.params, cx.macs, cx.acts, cx.elementwise, rf, os_, stem, tuple(stages), head,
                 tuple(cx.layers or ()))

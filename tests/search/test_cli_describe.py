@@ -1,0 +1,83 @@
+"""nas presets / describe / build, and their bad-input lines."""
+
+import json
+
+import pytest
+import torch
+
+from search.cli import main
+from space import build, preset
+
+
+def test_describe_json_has_the_promised_keys(capsys):
+    assert main(["describe", "resnet50", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["params"] == 25_557_032 and info["macs"] == 4_089_184_256
+    assert (info["receptive_field"], info["output_stride"], info["resolution"]) == (427, 32, 224)
+    assert sum(s["macs"] for s in info["stages"]) + sum(r["macs"] for r in info["rows"][::5]) == info["macs"]
+    for stage in info["stages"]:
+        assert {"params", "macs", "receptive_field", "output_stride", "resolution"} <= set(stage)
+
+
+def test_describe_at_another_resolution_and_from_a_file(tmp_path, capsys):
+    path = tmp_path / "g.json"
+    path.write_text(preset("resnet20").to_json())
+    assert main(["describe", str(path), "--resolution", "64", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["resolution"], info["params"], info["macs"]) == (64, 269_722, 4 * 40_551_040 - 3 * 640)
+
+
+def test_describe_text_table(capsys):
+    assert main(["describe", "resnet20"]) == 0
+    out = capsys.readouterr().out
+    assert "stage2  res_d3_w64_s2_k3_zp" in out and "269,722" in out and "FLOPs" in out
+
+
+def test_presets_lists_all(capsys):
+    assert main(["presets", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert len(rows) == 9 and rows["efficientnet_b0"]["macs"] == 385_814_752
+
+
+def test_build_writes_torchscript_that_loads_without_the_package(tmp_path):
+    out = tmp_path / "m.pt"
+    assert main(["build", "resnet20", "--out", str(out)]) == 0
+    loaded = torch.jit.load(str(out))
+    model = build(preset("resnet20"))
+    model.load_state_dict(loaded.state_dict())
+    x = torch.randn(2, 3, 32, 32)
+    assert torch.allclose(loaded.eval()(x), model.eval()(x), atol=1e-5)
+
+
+BAD = [
+    (["describe", "resnet5"], "unknown model 'resnet5'"),
+    (["describe", "{bad}.json"], "cannot read genome file"),
+    (["build", "resnet20", "--out", "/nonexistent-dir/m.pt"], "does not exist"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD)
+def test_bad_input_is_one_line(argv, message, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err and err.startswith("nas: error:")
+
+
+@pytest.mark.parametrize("change, field", [({"kernel": 4}, "stage.kernel"), ({"width": 0}, "stage.width"),
+                                           ({"stride": 3}, "stage.stride"), ({"depth": 0}, "stage.depth"),
+                                           ({"se": 2}, "stage.se")])
+def test_invalid_genome_file_names_the_field(tmp_path, capsys, change, field):
+    d = preset("resnet20").to_dict()
+    d["stages"][1].update(change)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(d))
+    assert main(["describe", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and field in err
+
+
+def test_malformed_json(tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json")
+    assert main(["describe", str(path)]) == 2
+    assert "malformed JSON" in capsys.readouterr().err

@@ -1,0 +1,53 @@
+"""Presets are exactly the reference networks."""
+
+import pytest
+import torch
+import torchvision
+from torch.utils.flop_counter import FlopCounterMode
+
+from space import PRESETS, build, complexity, preset
+
+IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "vgg16_bn", "mobilenet_v2", "efficientnet_b0"]
+EXPECTED_PARAMS = {"resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
+                   "resnet101": 44_549_160, "vgg16_bn": 138_365_992, "mobilenet_v2": 3_504_872,
+                   "efficientnet_b0": 5_288_548, "resnet20": 269_722, "resnet56": 853_018}
+
+
+@pytest.mark.parametrize("name", IMAGENET)
+def test_imagenet_presets_equal_torchvision(name):
+    reference = getattr(torchvision.models, name)(weights=None)
+    cost = complexity(preset(name))
+    assert cost.params == sum(p.numel() for p in reference.parameters()) == EXPECTED_PARAMS[name]
+    published_gmacs = torchvision.models.get_model_weights(name).DEFAULT.meta["_ops"]
+    assert abs(cost.macs / 1e9 - published_gmacs) / published_gmacs < 0.01
+
+
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "efficientnet_b0"])
+def test_imagenet_preset_macs_equal_torchvision_forward(name):
+    reference = getattr(torchvision.models, name)(weights=None).eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        reference(torch.zeros(1, 3, 224, 224))
+    assert complexity(preset(name)).macs == counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_preset_builds_with_the_counted_params(name):
+    assert sum(p.numel() for p in build(preset(name)).parameters()) == EXPECTED_PARAMS[name]
+
+
+def test_cifar_resnets_follow_he_et_al():
+    r20, r56 = complexity(preset("resnet20")), complexity(preset("resnet56"))
+    assert r20.macs == 40_551_040 and r56.macs == 125_485_696
+    assert (r20.output_stride, r20.stages[-1].size) == (4, 8)
+    assert build(preset("resnet20"))(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
+
+
+def test_resnet50_stage_macs_equal_torchvision_layers():
+    reference = torchvision.models.resnet50(weights=None).eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        reference(torch.zeros(1, 3, 224, 224))
+    per_module = {name: sum(ops.values()) // 2 for name, ops in counter.get_flop_counts().items()}
+    stages = complexity(preset("resnet50")).stages
+    assert [s.macs for s in stages] == [per_module[f"ResNet.layer{i}"] for i in range(1, 5)]
