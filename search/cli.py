@@ -7,7 +7,7 @@ import sys
 from importlib import import_module
 
 # sub-command modules, each with ``add(subparsers)`` that registers its parser and sets ``handler``
-COMMANDS = ("describe",)
+COMMANDS = ("dashboard", "describe", "train", "run", "scale")
 
 FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
               "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
@@ -18,9 +18,16 @@ class UsageError(ValueError):
     """A command-line value a user gave is wrong."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (with where to look), not the whole usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"nas: error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
     """The full argument parser."""
-    p = argparse.ArgumentParser(prog="nas", description="Neural architecture search and compound scaling of CNNs.",
+    p = _Parser(prog="nas", description="Neural architecture search and compound scaling of CNNs.",
                                 epilog=FLOPS_NOTE)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
@@ -35,7 +42,10 @@ def _error(message: str, code: int = 2) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nas`` console script; returns the exit code."""
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as e:  # --help, or a usage error already printed as one line
+        return int(e.code or 0)
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

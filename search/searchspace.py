@@ -1,0 +1,216 @@
+"""The search space: the genome space with ranges, sampled by an Optuna trial, and fitted to a budget."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Protocol
+
+from scaling.compound import scale_genome
+from space import ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity
+
+
+class SpaceError(ValueError):
+    """A search-space file or value that is not valid."""
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """Ranges of every genome field the search samples; a single-value list fixes the field."""
+
+    stages: tuple[int, int] = (3, 6)  # fewest and most stages
+    stems: tuple[str, ...] = ("cifar", "conv3x3", "deep", "patchify", "resnet")
+    stem_widths: tuple[int, ...] = (16, 24, 32, 48, 64)
+    patch_sizes: tuple[int, ...] = (2, 4)  # patchify stem only
+    blocks: tuple[str, ...] = BLOCK_KINDS
+    depths: tuple[int, int] = (1, 4)  # fewest and most blocks per stage
+    widths: tuple[int, ...] = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+    strides: tuple[int, ...] = (1, 2)  # a stride that would shrink the map below min_size is taken as 1
+    kernels: tuple[int, ...] = KERNELS
+    se: tuple[float, ...] = (0.0, 0.25)
+    expansions: tuple[float, ...] = (2.0, 4.0, 6.0)  # mbconv expansion / bottleneck reduction
+    activations: tuple[str, ...] = ("relu", "silu", "hardswish")
+    head_widths: tuple[int, ...] = (0,)  # 1x1 head conv before pooling, 0 = none
+    dropouts: tuple[float, ...] = (0.0,)
+    min_size: int = 2  # smallest feature map (pixels) the strides may reach
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, list):
+                value = tuple(value)
+                object.__setattr__(self, f.name, value)
+            if isinstance(value, tuple) and not value:
+                raise SpaceError(f"space.{f.name}: must not be empty")
+        _subset(self.stems, STEM_KINDS, "stems")
+        _subset(self.blocks, BLOCK_KINDS, "blocks")
+        _subset(self.kernels, KERNELS, "kernels")
+        _subset(self.strides, (1, 2), "strides")
+        _subset(self.activations, ACTIVATIONS, "activations")
+        _range(self.stages, "stages", 1, 8)
+        _range(self.depths, "depths", 1, 64)
+        _positive(self.stem_widths, "stem_widths")
+        _positive(self.widths, "widths")
+        _positive(self.patch_sizes, "patch_sizes")
+        for i, e in enumerate(self.expansions):
+            if not isinstance(e, (int, float)) or not 1 <= e <= 8:
+                raise SpaceError(f"space.expansions[{i}]: must be between 1 and 8, got {e!r}")
+        for i, s in enumerate(self.se):
+            if not isinstance(s, (int, float)) or not 0 <= s <= 1:
+                raise SpaceError(f"space.se[{i}]: an SE ratio is 0 (off) or in (0, 1], got {s!r}")
+        for i, d in enumerate(self.dropouts):
+            if not isinstance(d, (int, float)) or not 0 <= d < 1:
+                raise SpaceError(f"space.dropouts[{i}]: must be in [0, 1), got {d!r}")
+        for i, w in enumerate(self.head_widths):
+            if not isinstance(w, int) or w < 0:
+                raise SpaceError(f"space.head_widths[{i}]: must be 0 or a positive width, got {w!r}")
+        if not isinstance(self.min_size, int) or self.min_size < 1:
+            raise SpaceError(f"space.min_size: must be a whole number >= 1, got {self.min_size!r}")
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
+
+
+def _subset(values: tuple, allowed: tuple, name: str) -> None:
+    for v in values:
+        if v not in allowed:
+            raise SpaceError(f"space.{name}: {v!r} is not allowed; choose from {', '.join(map(str, allowed))}")
+
+
+def _range(pair: tuple, name: str, lo: int, hi: int) -> None:
+    if (len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            or not lo <= pair[0] <= pair[1] <= hi):
+        raise SpaceError(f"space.{name}: must be [min, max] whole numbers with {lo} <= min <= max <= {hi}, "
+                         f"got {list(pair)}")
+
+
+def _positive(values: tuple, name: str) -> None:
+    for v in values:
+        if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+            raise SpaceError(f"space.{name}: {v!r} is not a positive whole number")
+
+
+def load_space(path: str | Path | None) -> SearchSpace:
+    """The default space, or one read from a YAML or JSON file that overrides some of its fields."""
+    if path is None:
+        return SearchSpace()
+    p = Path(path)
+    try:
+        text = p.read_text()
+    except OSError as e:
+        raise SpaceError(f"cannot read search-space file {str(p)!r}: {e.strerror or e}") from None
+    try:
+        if p.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except Exception as e:  # yaml and json raise different types; both mean the same to the user
+        raise SpaceError(f"{p}: malformed {p.suffix.lstrip('.').upper() or 'JSON'}: "
+                         f"{str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise SpaceError(f"{p}: a search-space file holds one mapping of field: values")
+    known = {f.name for f in fields(SearchSpace)}
+    for key in data:
+        if key not in known:
+            raise SpaceError(f"{p}: unknown field {key!r}; known fields: {', '.join(sorted(known))}")
+    try:
+        return SearchSpace(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+    except TypeError as e:
+        raise SpaceError(f"{p}: {e}") from None
+
+
+class Suggest(Protocol):
+    """What sampling needs of an Optuna trial (so tests may pass a fake)."""
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any: ...
+
+    def suggest_int(self, name: str, low: int, high: int) -> int: ...
+
+
+def _pick(trial: Suggest, name: str, choices: tuple) -> Any:
+    return choices[0] if len(choices) == 1 else trial.suggest_categorical(name, list(choices))
+
+
+def _int(trial: Suggest, name: str, pair: tuple[int, int]) -> int:
+    return pair[0] if pair[0] == pair[1] else trial.suggest_int(name, pair[0], pair[1])
+
+
+def sample_genome(trial: Suggest, space: SearchSpace, resolution: int, in_channels: int, num_classes: int) -> Genome:
+    """Draw one genome; strides that would shrink the map below ``space.min_size`` are taken as 1."""
+    kind = _pick(trial, "stem", space.stems)
+    stem = Stem(kind, _pick(trial, "stem_width", space.stem_widths),
+                _pick(trial, "stem_patch", space.patch_sizes) if kind == "patchify" else 4)
+    size = complexity(Genome((Stage("basic", 1, 8),), stem, resolution=resolution, in_channels=in_channels,
+                             num_classes=num_classes)).stem.size
+    stages = []
+    for i in range(_int(trial, "n_stages", space.stages)):
+        block = _pick(trial, f"s{i}_block", space.blocks)
+        stride = _pick(trial, f"s{i}_stride", space.strides)
+        if stride == 2 and (size + 1) // 2 < space.min_size:
+            stride = 1
+        size = (size + 1) // 2 if stride == 2 else size
+        expands = block in ("mbconv", "bottleneck")
+        stages.append(Stage(block, _int(trial, f"s{i}_depth", space.depths), _pick(trial, f"s{i}_width", space.widths),
+                            stride, _pick(trial, f"s{i}_kernel", space.kernels),
+                            _pick(trial, f"s{i}_expansion", space.expansions) if expands else 1.0,
+                            _pick(trial, f"s{i}_se", space.se)))
+    head = Head(_pick(trial, "head_width", space.head_widths), dropout=_pick(trial, "dropout", space.dropouts))
+    return Genome(tuple(stages), stem, head, _pick(trial, "activation", space.activations), resolution,
+                  in_channels, num_classes)
+
+
+def scale_widths(g: Genome, m: float) -> Genome:
+    """Every width times m, rounded to a multiple of 8 (the compound-scaling width rule, depth kept)."""
+    return scale_genome(g, width_mult=m, depth_mult=1.0, resolution=g.resolution)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a trained candidate may cost: MACs (= FLOPs here) and parameters, at the search resolution."""
+
+    max_macs: int | None = None
+    max_params: int | None = None
+    min_macs: int = 0  # --min-budget as MACs: keeps the search from drifting to tiny models
+
+    def fits(self, macs: int, params: int) -> bool:
+        """Whether a cost is inside the budget."""
+        return ((self.max_macs is None or macs <= self.max_macs)
+                and (self.max_params is None or params <= self.max_params) and macs >= self.min_macs)
+
+    def violation(self, macs: int, params: int) -> list[float]:
+        """Optuna constraint values: <= 0 means satisfied."""
+        return [macs / self.max_macs - 1 if self.max_macs else -1.0,
+                params / self.max_params - 1 if self.max_params else -1.0,
+                1 - macs / self.min_macs if self.min_macs else -1.0]
+
+
+def fit_to_budget(g: Genome, budget: Budget, steps: int = 24) -> tuple[Genome, float] | None:
+    """Scale widths (then round to multiples of 8) until the genome fits; None when no width can.
+
+    Returns the fitted genome and its width multiplier (1.0 when it already fit)."""
+    try:
+        c = complexity(g)
+    except GenomeError:
+        return None
+    if budget.fits(c.macs, c.params):
+        return g, 1.0
+    over = (budget.max_macs is not None and c.macs > budget.max_macs) or \
+           (budget.max_params is not None and c.params > budget.max_params)
+    lo, hi = (0.0, 1.0) if over else (1.0, 64.0)
+    best = None
+    for _ in range(steps):  # bisection on the multiplier; MACs and params grow with it
+        m = (lo + hi) / 2
+        cand = scale_widths(g, m)
+        cc = complexity(cand)
+        fits = budget.fits(cc.macs, cc.params)
+        if fits:
+            best = (cand, m)  # going down: the largest fit so far; going up: the smallest
+        too_big = (budget.max_macs is not None and cc.macs > budget.max_macs) or \
+                  (budget.max_params is not None and cc.params > budget.max_params)
+        go_down = too_big if over else (fits or too_big)
+        lo, hi = (lo, m) if go_down else (m, hi)
+    return best
