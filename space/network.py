@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import lru_cache
 from typing import Iterator, NamedTuple
 
@@ -90,8 +90,7 @@ class StageCost(NamedTuple):
     output_stride: int
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     """Analytic cost of a genome at one resolution. ``macs`` is what this tool calls FLOPs."""
 
     resolution: int
@@ -108,10 +107,11 @@ class Cost:
 
     def to_dict(self) -> dict:
         """JSON-ready dict (layers included when present)."""
-        d = asdict(self)
+        d = self._asdict()
         for key in ("stem", "head"):
-            d[key] = getattr(self, key)._asdict()
+            d[key] = d[key]._asdict()
         d["stages"] = [s._asdict() for s in self.stages]
+        d["layers"] = [asdict(layer) for layer in self.layers]
         return d
 
 
