@@ -7,7 +7,7 @@ import sys
 from importlib import import_module
 
 # sub-command modules, each with ``add(subparsers)`` that registers its parser and sets ``handler``
-COMMANDS = ("dashboard", "describe", "train", "run", "scale")
+COMMANDS = ("describe", "train", "run", "scale", "dashboard")
 
 FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
               "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "

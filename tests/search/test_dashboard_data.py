@@ -1,0 +1,301 @@
+"""Dashboard plot data, computed from hand-made studies (optuna.trial.create_trial, no training)."""
+
+import itertools
+import json
+import math
+import random
+
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution, IntDistribution
+from optuna.trial import TrialState, create_trial
+
+from search.plots import (best_trial, front_data, history_data, importance_data, overlay_data, pareto_front,
+                          pattern_data, scaling_data, study_data, top_k, within_budget)
+from space import Genome, Stage, Stem, arch_string, complexity
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def genome(blocks=("basic",), kernel=3, se=0.0, stem="cifar") -> Genome:
+    """A small valid genome: one stage per entry of ``blocks``."""
+    stages = tuple(Stage(b, 1, 16 * (i + 1), 1 if i == 0 else 2, kernel, se=se) for i, b in enumerate(blocks))
+    return Genome(stages, Stem(stem, 16), resolution=32, num_classes=10)
+
+
+# number: (state, status, accuracy, macs, params, genome); macs/params are the stored attrs, chosen so that
+# the fronts are known by hand. Budget: 1000 MACs.
+TRIALS = {
+    0: ("complete", "ok", 0.70, 100, 10, genome(("basic", "basic"))),
+    1: ("complete", "ok", 0.80, 200, 30, genome(("mbconv",) * 3, 5, 0.25, "conv3x3")),
+    2: ("complete", "ok", 0.75, 250, 15, genome(("basic", "mbconv"))),  # dominated by 1 on MACs
+    3: ("complete", "ok", 0.80, 200, 20, genome(("mbconv",) * 3)),  # ties 1 exactly on MACs: both on the front
+    4: ("complete", "ok", 0.90, 500, 50, genome(("mbconv",) * 3, 5, 0.25, "conv3x3")),
+    5: ("complete", "ok", 0.85, 600, 40, genome(("basic", "basic"), 5)),  # dominated by 4 on MACs
+    6: ("complete", "ok", 0.95, 1500, 10, genome(("mbconv",) * 4, 7, 0.25, "conv3x3")),  # over budget
+    7: ("complete", "ok", 0.60, 100, 5, genome(("basic",))),  # same MACs as 0, less accurate
+    8: ("pruned", "pruned", None, 300, 25, genome(("basic", "basic"))),
+    9: ("rejected", "rejected", None, 5000, 500, genome(("basic",) * 4)),
+    10: ("failed", "oom", None, 300, 25, genome(("basic", "basic"))),
+    11: ("complete", "ok", 0.92, 900, 100, genome(("mbconv",) * 3, 5, 0.25)),
+}
+FRONT_MACS = {0, 1, 3, 4, 11}
+FRONT_PARAMS = {7, 0, 2, 3, 5, 4, 11}  # 1 (0.80, 30) is dominated by 3 (0.80, 20); 6 is over the MACs budget
+DISTRIBUTIONS = {"n_stages": IntDistribution(1, 4), "s0_kernel": CategoricalDistribution([3, 5, 7]),
+                 "stem": CategoricalDistribution(["cifar", "conv3x3"])}
+
+
+def make_trial(number_state, acc, macs, params, g, status, objectives=2, **attrs):
+    state = {"complete": TrialState.COMPLETE, "pruned": TrialState.PRUNED, "rejected": TrialState.PRUNED,
+             "failed": TrialState.FAIL}[number_state]
+    user_attrs = {"status": status, "reason": "" if status == "ok" else f"{status} here", "genome": g.to_dict(),
+                  "arch": arch_string(g), "params": params, "macs": macs, **attrs}
+    if number_state == "pruned":
+        user_attrs["val_acc_history"] = [0.3, 0.5]
+    values = None
+    if number_state == "complete":
+        user_attrs["val_acc"] = acc
+        values = [acc, macs][:objectives]
+    params_ = {"n_stages": len(g.stages), "s0_kernel": g.stages[0].kernel, "stem": g.stem.kind}
+    return create_trial(state=state, values=values, params=params_, distributions=DISTRIBUTIONS,
+                        user_attrs=user_attrs)
+
+
+def build_study(name="hand", budget_macs=1000, params_budget=None, trials=TRIALS, objectives=2, latency=False):
+    """The study of TRIALS as ``nas run`` would have stored it (with latency: b1 = MACs / 100 ms, b64 = MACs / 10)."""
+    study = optuna.create_study(study_name=name, directions=["maximize", "minimize"][:objectives])
+    for k, v in {"budget_macs": budget_macs, "params_budget": params_budget, "data": "synthetic",
+                 "objectives": ["accuracy", "macs"][:objectives], "resolution": 32, "epochs": 3, "seed": 0}.items():
+        study.set_user_attr(k, v)
+    for n in sorted(trials):
+        state, status, acc, macs, params, g = trials[n]
+        extra = {"latency_ms": {"b1": macs / 100, "b64": macs / 10}} if latency else {}
+        study.add_trial(make_trial(state, acc, macs, params, g, status, objectives, **extra))
+    return study
+
+
+@pytest.fixture(scope="module")
+def study():
+    return build_study()
+
+
+# ---- pareto_front --------------------------------------------------------------------------------------------
+
+def brute_front(points, directions):
+    sign = [1 if d == "minimize" else -1 for d in directions]
+    keys = [None if any(v is None or math.isnan(v) for v in p) else [s * v for s, v in zip(sign, p)] for p in points]
+    return tuple(k is not None and not any(o is not None and all(a <= b for a, b in zip(o, k)) and o != k
+                                           for o in keys) for k in keys)
+
+
+def test_pareto_front_by_hand():
+    pts = [(0.7, 100), (0.8, 200), (0.75, 250), (0.8, 200), (0.6, 100), (0.9, 90), (None, 1), (float("nan"), 5)]
+    assert pareto_front(pts, ("maximize", "minimize")) == (False, False, False, False, False, True, False, False)
+    assert pareto_front(pts[:5], ("maximize", "minimize")) == (True, True, False, True, False)
+    assert pareto_front([(1, 2), (2, 1), (1, 2)], ("minimize", "minimize")) == (True, True, True)  # ties stay
+    assert pareto_front([(1, 1, 1), (1, 1, 2), (0, 2, 2)], ("minimize",) * 3) == (True, False, True)
+    assert pareto_front([], ("maximize", "minimize")) == ()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_pareto_front_matches_brute_force(seed):
+    rng = random.Random(seed)
+    dims = rng.choice((2, 3))
+    directions = tuple(rng.choice(("maximize", "minimize")) for _ in range(dims))
+    # few distinct values so that ties and duplicates are common
+    pts = [tuple(rng.choice((None, float(rng.randint(0, 5)))) if rng.random() < 0.05 else float(rng.randint(0, 5))
+                 for _ in range(dims)) for _ in range(rng.randint(1, 40))]
+    assert pareto_front(pts, directions) == brute_front(pts, directions)
+
+
+def test_pareto_front_refuses_bad_input():
+    with pytest.raises(ValueError, match="maximize"):
+        pareto_front([(1, 2)], ("max", "minimize"))
+    with pytest.raises(ValueError, match="2 coordinates"):
+        pareto_front([(1, 2, 3)], ("maximize", "minimize"))
+
+
+# ---- budget and fronts ---------------------------------------------------------------------------------------
+
+def test_within_budget():
+    assert within_budget(1000, 50, 1000, 50) and within_budget(1001, 10**9, None, None)
+    assert not within_budget(1001, 50, 1000, 50) and not within_budget(1000, 51, 1000, 50)
+    assert not within_budget(None, 50, 1000, None) and within_budget(None, None, None, None)
+    assert within_budget(500, 1, 1000, None, min_macs=500) and not within_budget(499, 1, 1000, None, min_macs=500)
+
+
+def test_study_data_reads_states_and_attrs(study):
+    d = study_data(study)
+    assert [r.number for r in d.rows] == list(range(12))
+    assert [r.state for r in d.rows] == [TRIALS[n][0] for n in range(12)]
+    assert d.rows[10].status == "oom" and d.rows[10].reason == "oom here"
+    assert d.rows[8].accuracy == 0.5 and d.rows[9].accuracy is None and d.rows[10].accuracy is None
+    assert (d.budget_macs, d.params_budget, d.min_macs, d.objectives) == (1000, None, 0, ("accuracy", "macs"))
+    assert [n for n, r in enumerate(d.rows) if not r.within_budget] == [6, 9]
+    assert d.latency_label == "" and all(r.latency_ms is None for r in d.rows)
+
+
+def test_front_against_macs_is_exactly_the_non_dominated_set_within_budget(study):
+    f = front_data(study, "macs")
+    complete = [n for n in range(12) if TRIALS[n][0] == "complete"]
+    assert f.numbers == tuple(complete)
+    assert f.x == tuple(float(TRIALS[n][3]) for n in complete)
+    assert f.accuracy == tuple(TRIALS[n][2] for n in complete)
+    assert {n for n, on in zip(f.numbers, f.on_front) if on} == FRONT_MACS
+    assert [f.numbers[i] for i in f.front()] == [0, 1, 3, 4, 11]  # by increasing MACs
+    assert [n for n, ok in zip(f.numbers, f.within_budget) if not ok] == [6]
+    assert f.budget == 1000.0 and f.min_budget is None and f.x_label.startswith("MACs")
+    assert f.arch[0] == arch_string(TRIALS[0][5]) and f.params[4] == 50
+
+
+def test_front_against_params(study):
+    f = front_data(study, "params")
+    assert {n for n, on in zip(f.numbers, f.on_front) if on} == FRONT_PARAMS
+    assert f.budget is None  # no params budget in this study
+    assert [f.numbers[i] for i in f.front()] == [7, 0, 2, 3, 5, 4, 11]
+
+
+def test_params_budget_and_min_macs_shrink_the_front():
+    study = build_study(params_budget=45)
+    study.set_user_attr("min_macs", 150)
+    f = front_data(study, "macs")
+    # out: 6 (MACs), 4 and 11 (params), 0 and 7 (below 150 MACs)
+    assert [n for n, ok in zip(f.numbers, f.within_budget) if not ok] == [0, 4, 6, 7, 11]
+    assert {n for n, on in zip(f.numbers, f.on_front) if on} == {1, 3, 5}
+    assert (f.budget, f.min_budget) == (1000.0, 150.0)
+    assert front_data(study, "params").budget == 45.0
+
+
+def test_without_a_budget_the_over_budget_trial_joins_the_front():
+    f = front_data(build_study(budget_macs=None), "macs")
+    assert {n for n, on in zip(f.numbers, f.on_front) if on} == FRONT_MACS | {6} and all(f.within_budget)
+
+
+def test_latency_front_uses_the_smallest_batch_or_the_objective():
+    trials = {n: TRIALS[n] for n in (0, 1, 4)}
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    study.set_user_attr("objectives", ["accuracy", "latency"])
+    lat = {0: 3.0, 1: 1.0, 4: 2.0}
+    for n, (state, status, acc, macs, params, g) in trials.items():
+        t = make_trial(state, acc, macs, params, g, status, latency_ms={"b256": 10 * lat[n], "b1": lat[n]})
+        study.add_trial(create_trial(values=[acc, lat[n] + 0.5], params=t.params, distributions=t.distributions,
+                                     user_attrs=t.user_attrs))
+    f = front_data(study, "latency")
+    assert f.x == (3.5, 1.5, 2.5) and f.on_front == (False, True, True)
+    assert "objective" in f.x_label
+    study.set_user_attr("objectives", ["accuracy", "macs"])
+    f = front_data(study, "latency")
+    assert f.x == (3.0, 1.0, 2.0) and f.x_label == "latency (ms, batch 1)"
+
+
+def test_costs_come_from_the_genome_when_the_trial_did_not_store_them():
+    g = genome(("mbconv", "basic"), 5, 0.25)
+    study = optuna.create_study()
+    study.add_trial(create_trial(value=0.5, user_attrs={"genome": g.to_dict()}))
+    row = study_data(study).rows[0]
+    cost = complexity(g)
+    assert (row.params, row.macs, row.arch) == (cost.params, cost.macs, arch_string(g))
+
+
+# ---- history, patterns, table --------------------------------------------------------------------------------
+
+def test_history_best_so_far(study):
+    h = history_data(study)
+    assert h.numbers == tuple(range(12))
+    assert h.state[8:11] == ("pruned", "rejected", "failed")
+    assert h.accuracy[8:11] == (0.5, None, None)
+    # 6 is over budget: it does not raise the best so far
+    assert h.best_so_far == (0.70, 0.80, 0.80, 0.80, 0.90, 0.90, 0.90, 0.90, 0.90, 0.90, 0.90, 0.92)
+
+
+def test_history_before_any_complete_trial():
+    h = history_data(build_study(trials={9: TRIALS[9], 10: TRIALS[10]}))
+    assert h.best_so_far == (None, None) and h.state == ("rejected", "failed")
+
+
+def test_pattern_groupings(study):
+    p = pattern_data(study)
+    got = {f.name: {g.label: g.numbers for g in f.groups} for f in p.factors}
+    assert got == {
+        "block": {"basic": (0, 2, 5, 7), "mbconv": (1, 2, 3, 4, 6, 11)},  # 2 mixes both
+        "se": {"SE off": (0, 2, 3, 5, 7), "SE on": (1, 4, 6, 11)},
+        "kernel": {"k3": (0, 2, 3, 7), "k5": (1, 4, 5, 11), "k7": (6,)},
+        "stem": {"cifar": (0, 2, 3, 5, 7, 11), "conv3x3": (1, 4, 6)},
+        "stages": {"1 stage": (7,), "2 stages": (0, 2, 5), "3 stages": (1, 3, 4, 11), "4 stages": (6,)},
+    }
+    se_on = next(g for f in p.factors if f.name == "se" for g in f.groups if g.label == "SE on")
+    assert se_on.accuracy == (0.80, 0.90, 0.95, 0.92)
+
+
+def test_top_k_order(study):
+    assert [r.number for r in top_k(study)] == [11, 4, 5, 1, 3, 2, 0, 7, 6, 8, 10, 9]
+    assert [r.number for r in top_k(study, 3)] == [11, 4, 5]
+    with pytest.raises(ValueError):
+        top_k(study, 0)
+
+
+def test_best_trial_is_described(study):
+    best = best_trial(study)
+    assert best.row.number == 11
+    assert best.describe_text.startswith(arch_string(TRIALS[11][5]))
+    assert json.loads(best.genome_json) == TRIALS[11][5].to_dict()
+    assert [r["stage"] for r in best.shape_flow] == ["stem", "stage0", "stage1", "stage2", "head"]
+    assert sum(r["macs"] for r in best.shape_flow) == complexity(TRIALS[11][5]).macs
+    assert best_trial(build_study(trials={9: TRIALS[9]})) is None
+
+
+def test_single_objective_study(study):
+    single = build_study(objectives=1)
+    d = study_data(single)
+    assert d.directions == ("maximize",) and d.objectives == ("accuracy",)
+    assert front_data(single).on_front == front_data(study).on_front
+
+
+# ---- importances, scaling, overlay ---------------------------------------------------------------------------
+
+def test_importances(study):
+    imp = importance_data(study)
+    assert set(imp.params) == set(DISTRIBUTIONS) and imp.method in ("fANOVA", "PED-ANOVA")
+    assert sum(imp.importances) == pytest.approx(1.0)
+    assert list(imp.importances) == sorted(imp.importances, reverse=True)
+    assert importance_data(build_study(trials={0: TRIALS[0], 9: TRIALS[9]})) == ((), (), "")
+
+
+def test_scaling_data(tmp_path):
+    path = tmp_path / "scaling.json"
+    assert scaling_data(path) is None
+    path.write_text(json.dumps([
+        {"name": "B1", "phi": 1, "params": 20, "macs": 200, "resolution": 36, "val_acc": 0.8},
+        {"name": "B0", "phi": 0, "params": 10, "macs": 100, "resolution": 32}]))
+    s = scaling_data(path)
+    assert s.names == ("B0", "B1") and s.phi == (0.0, 1.0) and s.macs == (100, 200)
+    assert s.val_acc == (None, 0.8) and s.resolution == (32, 36)
+    path.write_text("[{")
+    with pytest.raises(ValueError, match="malformed"):
+        scaling_data(path)
+    path.write_text('[{"name": "B0", "phi": 0}]')
+    with pytest.raises(ValueError, match="params"):
+        scaling_data(path)
+
+
+def test_overlay(study):
+    other = build_study("other", budget_macs=None, trials={n: TRIALS[n] for n in (6, 7, 8)})
+    o = overlay_data([study, other])
+    assert o.names == ("hand", "other")
+    assert o.fronts[0] == front_data(study)
+    assert o.fronts[1].numbers == (0, 1) and o.fronts[1].on_front == (True, True)  # trials 6 and 7, renumbered
+    assert overlay_data([study, other], "params").fronts[0] == front_data(study, "params")
+
+
+def test_front_data_rejects_unknown_axis(study):
+    with pytest.raises(ValueError, match="macs"):
+        front_data(study, "flops")
+
+
+def test_all_pairs_of_trials_are_consistent_with_dominance(study):
+    f = front_data(study)
+    inside = [i for i, ok in enumerate(f.within_budget) if ok]
+    for i, j in itertools.permutations(inside, 2):
+        if f.on_front[i]:  # nothing within budget dominates a front point
+            assert not (f.accuracy[j] >= f.accuracy[i] and f.x[j] <= f.x[i]
+                        and (f.accuracy[j], f.x[j]) != (f.accuracy[i], f.x[i]))
