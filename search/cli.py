@@ -18,6 +18,17 @@ class UsageError(ValueError):
     """A command-line value a user gave is wrong."""
 
 
+def positive_int(value: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
+    return n
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (with where to look), not the whole usage block."""
 

@@ -8,20 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
-from ..cli import FLOPS_NOTE, UsageError
+from ..cli import FLOPS_NOTE, UsageError, positive_int
 from ..dashboard import TOP_K, write_dashboard, write_overlay
 
 DEFAULT_PORT = 8080
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
-    return n
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -37,11 +27,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--studies-dir", type=Path, default=Path("studies"), help="where studies live (default ./studies)")
     p.add_argument("--out", type=Path, metavar="FILE", help="the HTML file (default STUDIES_DIR/NAME/dashboard.html; "
                                                             "for several studies STUDIES_DIR/overlay-A-B.html)")
-    p.add_argument("--top", type=_positive_int, default=TOP_K, help=f"rows of the trials table (default {TOP_K})")
+    p.add_argument("--top", type=positive_int, default=TOP_K, help=f"rows of the trials table (default {TOP_K})")
     p.add_argument("--serve", action="store_true",
                    help="then serve the page on http://127.0.0.1:PORT/, rebuilt from the study on every reload, "
                         "until Ctrl-C")
-    p.add_argument("--port", type=_positive_int, help=f"port for --serve (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=positive_int, help=f"port for --serve (default {DEFAULT_PORT})")
     p.set_defaults(handler=run_dashboard)
 
 

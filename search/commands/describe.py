@@ -10,17 +10,7 @@ from pathlib import Path
 from space import DESCRIPTIONS, PRESETS, build, complexity, preset, resolve_model
 from space.report import describe, describe_text, human
 
-from ..cli import FLOPS_NOTE
-
-
-def _resolution(value: str) -> int:
-    try:
-        r = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number of pixels, got {value!r}") from None
-    if r < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {r}")
-    return r
+from ..cli import FLOPS_NOTE, positive_int
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +22,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("describe", help="shape-flow table, exact params/MACs/receptive field and design notes",
                        epilog=FLOPS_NOTE)
     p.add_argument("model", metavar="MODEL", help="a preset name (nas presets) or a genome JSON file")
-    p.add_argument("--resolution", type=_resolution, help="input size in pixels (default: the genome's)")
+    p.add_argument("--resolution", type=positive_int, help="input size in pixels (default: the genome's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run_describe)
 

@@ -11,21 +11,11 @@ from pathlib import Path
 from space.report import human
 
 from ..budget import parse_duration, parse_macs, parse_params
-from ..cli import FLOPS_NOTE, UsageError
+from ..cli import FLOPS_NOTE, UsageError, positive_int
 from ..searchspace import Budget, load_space
 from ..study import OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, failure_streak, open_study, quiet_optuna, run_workers, summary, \
     write_results
 from ..train import TrainConfig, resolve_device
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
-    return n
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -40,11 +30,11 @@ def add(sub: argparse._SubParsersAction) -> None:
                                                     "are widened to at least this many MACs")
     p.add_argument("--data", required=True, help="synthetic, a torchvision name (cifar10, cifar100, svhn, "
                                                  "fashionmnist, mnist), an ImageFolder folder, or a .tar.gz/.zip of one")
-    p.add_argument("--trials", type=_positive_int, help="trials that finish training (default 20 without --timeout)")
+    p.add_argument("--trials", type=positive_int, help="trials that finish training (default 20 without --timeout)")
     p.add_argument("--timeout", help="stop starting new trials after this long: 90s, 30m, 2h")
-    p.add_argument("--epochs", type=_positive_int, default=10, help="proxy training epochs per trial (default 10)")
-    p.add_argument("--batch-size", type=_positive_int, default=256, help="proxy training batch (default 256)")
-    p.add_argument("--max-train-images", type=_positive_int, help="train each proxy on a random subset of this size")
+    p.add_argument("--epochs", type=positive_int, default=10, help="proxy training epochs per trial (default 10)")
+    p.add_argument("--batch-size", type=positive_int, default=256, help="proxy training batch (default 256)")
+    p.add_argument("--max-train-images", type=positive_int, help="train each proxy on a random subset of this size")
     p.add_argument("--study", help="study name (default: derived from data and budget)")
     p.add_argument("--storage", help="Optuna storage URL (default sqlite under studies/NAME/; "
                                      "postgresql://... for several machines)")
@@ -54,13 +44,13 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="auto = tpe for one objective, nsga2 for two")
     p.add_argument("--pruner", choices=PRUNERS, default="median", help="epoch pruning (single objective only)")
     p.add_argument("--objectives", choices=list(OBJECTIVES), default="accuracy")
-    p.add_argument("--workers", type=_positive_int, default=1, help="trial processes at once")
+    p.add_argument("--workers", type=positive_int, default=1, help="trial processes at once")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--resolution", type=_positive_int, help="search resolution (default: the data's native size)")
+    p.add_argument("--resolution", type=positive_int, help="search resolution (default: the data's native size)")
     p.add_argument("--trial-timeout", help="fail a trial whose training runs longer than this: 90s, 10m")
-    p.add_argument("--max-failures", type=_positive_int, default=5, help="stop after this many failed trials in a row")
-    p.add_argument("--heartbeat", type=_positive_int, default=10,
+    p.add_argument("--max-failures", type=positive_int, default=5, help="stop after this many failed trials in a row")
+    p.add_argument("--heartbeat", type=positive_int, default=10,
                    help="seconds between a running trial's heartbeats; a trial silent for 6 of them (its process "
                         "was killed) is marked failed when the study next claims a trial (default 10)")
     p.add_argument("--baselines", action="store_true",

@@ -11,9 +11,8 @@ from pathlib import Path
 from space import arch_string, build, complexity
 from space.report import human
 
-from ..cli import FLOPS_NOTE, UsageError
+from ..cli import FLOPS_NOTE, UsageError, positive_int
 from ..study import resolve_genome
-from .run import _positive_int
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -22,12 +21,12 @@ def add(sub: argparse._SubParsersAction) -> None:
                        epilog=FLOPS_NOTE)
     p.add_argument("model", metavar="MODEL", help="a preset, a genome JSON file, or study:NAME (its best genome)")
     p.add_argument("--data", required=True, help="synthetic, a torchvision name, an ImageFolder folder or archive")
-    p.add_argument("--epochs", type=_positive_int, default=30)
-    p.add_argument("--batch-size", type=_positive_int, default=256)
+    p.add_argument("--epochs", type=positive_int, default=30)
+    p.add_argument("--batch-size", type=positive_int, default=256)
     p.add_argument("--lr", type=float, help="peak learning rate (default 0.2)")
     p.add_argument("--cutout", type=int, default=0, help="cutout square side in pixels (0 = off)")
-    p.add_argument("--max-train-images", type=_positive_int, help="train on a random subset of this size")
-    p.add_argument("--resolution", type=_positive_int,
+    p.add_argument("--max-train-images", type=positive_int, help="train on a random subset of this size")
+    p.add_argument("--resolution", type=positive_int,
                    help="train and test at this size (default: the genome's; images are resized on the device)")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     p.add_argument("--seed", type=int, default=0)
