@@ -12,7 +12,7 @@ from space import Genome, Stem, arch_string, build, complexity, preset
 
 from .data import ImageData
 from .searchspace import Budget, fit_to_budget
-from .study import SearchConfig, best_trial
+from .study import SearchConfig, best_trial, log
 from .train import train_proxy
 
 FILL = 0.9  # a baseline is widened or narrowed to use between 90 % and 100 % of the budget
@@ -66,6 +66,7 @@ def run_baselines(cfg: SearchConfig, data: ImageData, study: optuna.Study) -> li
         if name in done and done[name].get("arch") == arch_string(g):
             row = done[name]
         else:
+            log(cfg, f"baseline {name}: training {arch_string(g)}")
             result = train_proxy(build(g), data, replace(cfg.train, seed=cfg.seed), cfg.device)
             c = complexity(g)
             row = {"name": name, "arch": arch_string(g), "params": c.params, "macs": c.macs,

@@ -103,8 +103,12 @@ def open_storage(url: str, heartbeat_s: int = 10) -> optuna.storages.RDBStorage:
         return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_s,
                                           grace_period=6 * heartbeat_s)
     except Exception as e:  # sqlalchemy raises many kinds; all mean "cannot use this storage"
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SearchError(f"cannot open storage {_redact(url)}: {first[:200]}") from None
+        raise _storage_error(url, e) from None
+
+
+def _storage_error(url: str, e: Exception) -> SearchError:
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return SearchError(f"cannot open storage {_redact(url)}: {first[:200]}")
 
 
 def _redact(url: str) -> str:
@@ -114,9 +118,9 @@ def _redact(url: str) -> str:
     return url
 
 
-def make_sampler(cfg: SearchConfig, worker: int) -> optuna.samplers.BaseSampler:
-    """The sampler, seeded per worker so that parallel workers do not draw the same genomes."""
-    seed = cfg.seed + 1000 * worker
+def make_sampler(cfg: SearchConfig, stream: int) -> optuna.samplers.BaseSampler:
+    """The sampler, seeded from --seed and `stream` (the number of the trial it will sample, see work())."""
+    seed = zlib.crc32(f"{cfg.seed}:{stream}".encode())
     name = cfg.sampler if cfg.sampler != "auto" else ("tpe" if len(cfg.directions) == 1 else "nsga2")
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
@@ -149,6 +153,13 @@ def study_attrs(cfg: SearchConfig, resolution: int) -> dict:
 def open_study(cfg: SearchConfig, resolution: int, worker: int = 0,
                create: bool = True) -> tuple[optuna.Study, optuna.storages.RDBStorage]:
     """Create the study or load it to resume (with its storage); refuse one made with other settings."""
+    # processes starting together would race to create the tables and the study: one at a time
+    with storage_lock(cfg.storage_url, "nas:open"):
+        return _open_study(cfg, resolution, worker, create)
+
+
+def _open_study(cfg: SearchConfig, resolution: int, worker: int,
+                create: bool) -> tuple[optuna.Study, optuna.storages.RDBStorage]:
     storage = open_storage(cfg.storage_url, cfg.heartbeat_s)
     names = {s.study_name: s for s in storage.get_all_studies()}
     attrs = study_attrs(cfg, resolution)
@@ -183,13 +194,18 @@ def finished(study: optuna.Study) -> int:
                if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.user_attrs.get("status") in COUNTED)
 
 
-@contextlib.contextmanager
-def claim_lock(cfg: SearchConfig) -> Iterator[None]:
-    """Serialise 'count the trials, then ask for one' across processes so none is run twice.
+def claim_lock(cfg: SearchConfig) -> contextlib.AbstractContextManager[None]:
+    """Serialise 'count the trials, then ask for one' across processes so none is run twice."""
+    return storage_lock(cfg.storage_url, f"nas:{cfg.study}")
 
-    A local storage (sqlite) is guarded by a lock file beside it; a server storage by a
-    PostgreSQL advisory lock; other servers get no lock (workers may then overshoot by one)."""
-    url = cfg.storage_url
+
+@contextlib.contextmanager
+def storage_lock(url: str, name: str) -> Iterator[None]:
+    """Hold a lock named `name` shared by every process using the storage at `url`.
+
+    A local storage (sqlite) is guarded by a lock file beside it (one lock per file, whatever the
+    name); a server storage by a PostgreSQL advisory lock; other servers get no lock (workers may
+    then overshoot by one)."""
     if url.startswith("sqlite"):
         path = Path(url.split(":///", 1)[1] + ".lock")
         with open(path, "a") as fh:
@@ -201,9 +217,13 @@ def claim_lock(cfg: SearchConfig) -> Iterator[None]:
     elif url.startswith("postgresql"):
         import sqlalchemy
 
-        key = zlib.crc32(f"nas:{cfg.study}".encode())
-        engine = sqlalchemy.create_engine(url)
-        with engine.connect() as conn:
+        key = zlib.crc32(name.encode())
+        try:
+            engine = sqlalchemy.create_engine(url)
+            conn = engine.connect()
+        except Exception as e:  # no driver, or the unreachable server open_storage would report
+            raise _storage_error(url, e) from None
+        with conn:
             conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": key})
             try:
                 yield
@@ -212,6 +232,18 @@ def claim_lock(cfg: SearchConfig) -> Iterator[None]:
         engine.dispose()
     else:
         yield
+
+
+def fail_stale(study: optuna.Study, storage: optuna.storages.RDBStorage) -> None:
+    """Fail the running trials whose process died (silent for the grace period), saying so in status and reason."""
+    # Optuna's fail_stale_trials does this test too, but would leave them status "running", and a failed trial
+    # takes no new attributes
+    for trial_id in storage._get_stale_trial_ids(study._study_id):
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):  # failed by another worker meanwhile
+            storage.set_trial_user_attr(trial_id, "status", "interrupted")
+            storage.set_trial_user_attr(trial_id, "reason", f"no heartbeat for {storage.grace_period} s: "
+                                                            "its process was killed or lost")
+            storage.set_trial_state_values(trial_id, TrialState.FAIL)
 
 
 class _Heartbeat:
@@ -310,7 +342,7 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: ImageData, cfg: Se
     if result.status == "pruned":
         raise optuna.TrialPruned(result.reason)
     if result.status != "ok":
-        raise TrialFailed(f"{result.status}: {result.reason}")
+        raise TrialFailed(result.status, result.reason)
     values = [result.val_acc]
     if cfg.objectives == "accuracy,macs":
         values.append(cost.macs)
@@ -321,6 +353,10 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: ImageData, cfg: Se
 
 class TrialFailed(Exception):
     """Training ended with nan, oom, error or timeout: recorded, and the study goes on."""
+
+    def __init__(self, status: str, reason: str) -> None:
+        super().__init__(f"{status}: {reason}")
+        self.status, self.reason = status, reason
 
 
 def _constrain(trial: optuna.Trial, values: list[float]) -> None:
@@ -348,7 +384,7 @@ class WorkerReport:
     stopped: str = ""
 
 
-def _log(cfg: SearchConfig, message: str) -> None:
+def log(cfg: SearchConfig, message: str) -> None:
     if not cfg.quiet:
         print(message, file=sys.stderr, flush=True)
 
@@ -366,12 +402,20 @@ def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> W
             report.stopped = "timeout"
             break
         with claim_lock(cfg):
-            optuna.storages.fail_stale_trials(study)
+            fail_stale(study, storage)
             trials = study.get_trials(deepcopy=False)
-            if cfg.trials is not None and sum(counted(t) for t in trials) >= cfg.trials:
+            trial = None
+            if cfg.trials is None or sum(counted(t) for t in trials) < cfg.trials:
+                # seeded by the number the next trial gets: its genome depends on --seed and the results so far
+                # only, so parallel workers and commands never draw alike, and a resumed study does not redraw
+                study.sampler = make_sampler(cfg, len(trials))
+                trial = study.ask()
+                beat = _Heartbeat(storage, trial._trial_id, cfg.heartbeat_s)  # Optuna's optimize beats by this id too
+        if trial is None:
+            if not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials):
                 break
-            trial = study.ask()
-            beat = _Heartbeat(storage, trial._trial_id, cfg.heartbeat_s)  # Optuna's own optimize loop beats by this id too
+            time.sleep(min(2, cfg.heartbeat_s))  # wait for the trials in flight: one that fails is replaced
+            continue
         trial.set_user_attr("worker", worker)
         trial.set_user_attr("status", "running")
         t0 = time.time()
@@ -389,13 +433,17 @@ def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> W
             outcome = f"{'rejected' if rejected else 'pruned'}: {e}"
             report.failed_in_a_row = 0
         except Exception as e:  # noqa: BLE001 - a failing trial never ends the study
-            status = "error" if not isinstance(e, TrialFailed) else str(e).split(":", 1)[0]
-            reason = str(e).split(": ", 1)[-1] if isinstance(e, TrialFailed) else f"{type(e).__name__}: {e}"
+            status, reason = (e.status, e.reason) if isinstance(e, TrialFailed) else ("error", f"{type(e).__name__}: {e}")
             trial.set_user_attr("status", status)
             trial.set_user_attr("reason", reason.splitlines()[0][:500] if reason else status)
             study.tell(trial, state=TrialState.FAIL)
             report.failed_in_a_row += 1
             outcome = f"failed ({status}): {reason.splitlines()[0][:120] if reason else ''}"
+        except KeyboardInterrupt:  # Ctrl-C: fail the trial now, so a rerun need not wait for it to go stale
+            trial.set_user_attr("status", "interrupted")
+            trial.set_user_attr("reason", "stopped by Ctrl-C")
+            study.tell(trial, state=TrialState.FAIL)
+            raise
         finally:
             beat.close()
         report.ran += 1
@@ -422,7 +470,7 @@ def _progress(cfg: SearchConfig, study: optuna.Study, number: int, outcome: str,
         filled = int(20 * min(done, total) / total)
         bar = f"[{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
     tag = f"w{worker} " if cfg.workers > 1 else ""
-    _log(cfg, f"{bar} best {best}{eta} | {tag}trial {number} {outcome} ({seconds:.1f}s)")
+    log(cfg, f"{bar} best {best}{eta} | {tag}trial {number} {outcome} ({seconds:.1f}s)")
 
 
 def _worker_entry(cfg: SearchConfig, worker: int, threads: int, gpu: str | None) -> None:
@@ -454,7 +502,7 @@ def run_workers(cfg: SearchConfig, data: ImageData) -> list[WorkerReport | None]
         p.join()
     bad = [p.exitcode for p in procs if p.exitcode]
     if bad:
-        _log(cfg, f"warning: {len(bad)} worker process(es) exited with code {bad[0]}")
+        log(cfg, f"warning: {len(bad)} worker process(es) exited with code {bad[0]}")
     return [None] * len(procs)
 
 

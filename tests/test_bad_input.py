@@ -1,0 +1,128 @@
+"""Bad invocations of every command, each a real ``nas`` process: exit 2, one clear line, no traceback.
+
+Many of them aim at an existing study, which must come out byte for byte as it went in.
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from search.cli import main
+from space import preset
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = "synthetic:240:16:4"
+TINY = {"stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
+        "stem_widths": [8, 16]}
+UNWRITABLE = "@unwritable"  # stands for a folder nobody may create a study in (see unwritable())
+
+pytestmark = pytest.mark.slow  # ~30 processes, each importing torch
+
+
+def run(*extra: str, budget: str = "3M", data: str = DATA) -> list[str]:
+    """``nas run`` on the existing study ``s`` (as the fixture made it), with changes."""
+    return ["run", "--budget", budget, "--data", data, "--epochs", "1", "--batch-size", "64", "--space", "tiny.json",
+            "--study", "s", "--cache-dir", "cache", "--trials", "2", *extra]
+
+
+# (argv, what the one line must say); every row runs in the folder the `folder` fixture made
+BAD = [
+    (["presets", "--jsn"], "unrecognized arguments: --jsn"),
+    (["describe", "resnet1"], "unknown model 'resnet1': not a preset (resnet18,"),
+    (["describe", "missing.json"], "cannot read genome file 'missing.json': No such file or directory"),
+    (["describe", "malformed.json"], "malformed.json: malformed JSON: Expecting value at line 1 column 13"),
+    (["describe", "invalid.json"], "stage.width: must be a whole number >= 1, got -3"),
+    (["build", "list.json", "--out", "m.pt"], "genome: must be a JSON object, got list"),
+    (["build", "resnet20", "--out", "nodir/m.pt"], "--out nodir/m.pt: the folder nodir does not exist"),
+    (["train", "resnet20", "--data", "nodata"], "--data nodata: no such file or directory, and not a known data set"),
+    (["train", "resnet20", "--data", "corrupt.tar.gz"], "--data corrupt.tar.gz: cannot read the archive"),
+    (["train", "resnet20", "--data", "empty"], "--data empty: no image files found"),
+    (["train", "resnet20", "--data", DATA, "--device", "cuda"], "--device cuda: no CUDA GPU is available"),
+    (["train", "study:nosuch", "--data", DATA], "study:nosuch: studies/nosuch/best.json does not exist"),
+    (run(budget="5M"), "study 's' was started with budget_macs=3000000, not 5000000"),
+    (run(budget="400MB"), "budget '400MB' is not understood"),
+    (run("--objectives", "accuracy,macs"), "study 's' was started with objectives=['accuracy']"),
+    (run("--space", "unknown.json"), "unknown.json: unknown field 'colour'"),
+    (run("--space", "malformed.yaml"), "malformed.yaml: malformed YAML"),
+    (run("--space", "invalid.yaml"), "space.depths: must be [min, max] whole numbers"),
+    (run("--storage", "postgresql://u:secret@127.0.0.1:1/x"),
+     "cannot open storage postgresql://***@127.0.0.1:1/x: "),
+    (run("--sampler", "nsga2"), "--sampler nsga2 is for two objectives"),
+    (["run", "--params-budget", "5M", "--min-budget", "0.5", "--data", DATA, "--study", "s"],
+     "--min-budget is a fraction of --budget; give --budget too"),
+    (run("--device", "cuda"), "--device cuda: no CUDA GPU is available"),
+    (run(data="corrupt.zip"), "--data corrupt.zip: cannot read the archive (BadZipFile"),
+    (run("--studies-dir", UNWRITABLE), "cannot create the study folder"),
+    (["scale", "--base", "resnet20", "--to", "B99"], "variant must be one of B0 ... B9, got 'B99'"),
+    (["scale", "--base", "resnet20", "--table", "efficientnet", "--coefficients", "1,1,1"],
+     "argument --coefficients: not allowed with argument --table"),
+    (["scale", "--base", "study:s", "--data", DATA], "--data is only used with --derive"),
+    (["dashboard", "nosuch"], "no study 'nosuch' in studies/ (studies there: s;"),
+    (["dashboard", "s", "--port", "9000"], "--port is only used with --serve"),
+    (["dashboard", "s", "--storage", "postgresql://u:secret@127.0.0.1:1/x"],
+     "cannot open storage postgresql://***@127.0.0.1:1/x: "),
+]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A folder holding study ``s`` (two trained trials, made by a real run) and the bad files the rows use."""
+    d = tmp_path_factory.mktemp("bad")
+    (d / "tiny.json").write_text(json.dumps(TINY))
+    args = run("--studies-dir", str(d / "studies"), "--space", str(d / "tiny.json"), "--cache-dir", str(d / "cache"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny networks train no faster on more threads, and much slower on a busy machine
+    try:
+        assert main(args) == 0
+    finally:
+        torch.set_num_threads(threads)
+    genome = preset("resnet20").to_dict()
+    genome["stages"][0]["width"] = -3
+    files = {"malformed.json": '{"stages": [', "invalid.json": json.dumps(genome), "list.json": "[1, 2]",
+             "unknown.json": json.dumps({"widths": [8, 16], "colour": "red"}), "malformed.yaml": "widths: [8, 16\n",
+             "invalid.yaml": "depths: [0, -1]\n"}
+    for name, text in files.items():
+        (d / name).write_text(text)
+    (d / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
+    (d / "corrupt.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)))
+    (d / "empty").mkdir()
+    return d
+
+
+def unwritable(tmp: Path) -> str:
+    """A studies folder that cannot be created: under /proc for root (who may write anywhere else)."""
+    if os.geteuid() == 0:
+        return "/proc/nas-studies"
+    (tmp / "ro").mkdir(mode=0o500, exist_ok=True)
+    return str(tmp / "ro" / "studies")
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under studies/ and its SHA-256."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((folder / "studies").rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("argv, message", BAD, ids=[f"{i:02d}-{a[0]}" for i, (a, _) in enumerate(BAD)])
+def test_bad_invocation_is_one_clear_line_and_leaves_the_study_alone(folder, argv, message):
+    if "cuda" in argv and torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    argv = [unwritable(folder) if a == UNWRITABLE else a for a in argv]
+    before = snapshot(folder)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NAS_CACHE": str(folder / "cache")}
+    done = subprocess.run([sys.executable, "-m", "search.cli", *argv], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("nas: error: ") and message in lines[0], lines[0]
+    assert "secret" not in lines[0]
+    assert done.stdout == ""
+    assert snapshot(folder) == before
+    assert "studies/s/study.db" in before  # the study the rows aim at is there to be spared
