@@ -23,14 +23,13 @@ import torch
 
 from search.data import load_data
 from search.train import TrainConfig, resolve_device, train_proxy
+from space import build, preset
 
 
 def worker(args: argparse.Namespace, threads: int, seed: int, out: mp.Queue) -> None:
     """One run: (training images, start, end, status) onto ``out``; the window spans the run from
     the start of training to the end of its last validation, in wall-clock time."""
     try:
-        from space import build, preset
-
         torch.set_num_threads(threads)
         data = load_data(args.data)
         torch.manual_seed(seed)
@@ -58,12 +57,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.data:
         sys.exit("give --data (or set NAS_CIFAR10_TAR)")
-    try:
-        from space import preset
-
-        preset(args.preset)
-    except ImportError as e:
-        sys.exit(f"bench/concurrent_runs.py needs space.build and space.preset ({e})")
+    preset(args.preset)  # an unknown preset fails here, not in every worker
     dev = resolve_device(args.device)
     args.device = str(dev)
     data = load_data(args.data)  # decode once here so that the workers only read the cache

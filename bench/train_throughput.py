@@ -24,10 +24,7 @@ import torch.nn.functional as F
 from search.data import ImageData, load_data
 from search.train import TrainConfig, evaluate, lr_at, resolve_device, train_proxy
 
-try:
-    from space import build, preset
-except ImportError as e:  # the space package is written in parallel with this script
-    sys.exit(f"bench/train_throughput.py needs space.build and space.preset ({e})")
+from space import build, preset
 
 
 def resnet20(data: ImageData, seed: int) -> nn.Module:
