@@ -92,9 +92,13 @@ def config_from_args(args: argparse.Namespace) -> SearchConfig:
 
 
 def _default_name(data: str, macs: int | None, params: int | None) -> str:
+    """e.g. cifar10-400M, or cifar10-400M-5Mparams."""
+    def compact(n: int) -> str:
+        text = human(n)
+        return text[:-1].rstrip("0").rstrip(".") + text[-1] if "." in text else text
+
     base = Path(data.rstrip("/")).name.split(".")[0].split(":")[0] or "data"
-    parts = [base] + ([f"{human(macs)}macs"] if macs else []) + ([f"{human(params)}params"] if params else [])
-    return "-".join(parts).replace(".", "_")
+    return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
 def _check_writable(folder: Path) -> None:

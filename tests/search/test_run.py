@@ -159,3 +159,11 @@ def test_unwritable_studies_folder(tmp_path, capsys):
     assert main(["run", "--budget", "3M", "--data", DATA, "--studies-dir", target,
                  "--cache-dir", str(tmp_path / "c")]) == 2
     assert "cannot create the study folder" in capsys.readouterr().err
+
+
+def test_default_study_names_say_data_and_budget():
+    from search.commands.run import _default_name
+
+    assert _default_name("cifar10", 400_000_000, None) == "cifar10-400M"
+    assert _default_name("/d/cifar10-jpeg.tar.gz", 1_200_000_000, 5_000_000) == "cifar10-jpeg-1.2G-5Mparams"
+    assert _default_name("synthetic:200", 25_000_000, None) == "synthetic-25M"
