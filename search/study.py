@@ -73,7 +73,7 @@ class SearchConfig:
     @property
     def storage_url(self) -> str:
         """The storage URL actually used."""
-        return self.storage or f"sqlite:///{(self.folder / 'study.db').resolve()}"
+        return self.storage or default_storage(self.studies_dir, self.study)
 
     @property
     def directions(self) -> tuple[str, ...]:
@@ -108,14 +108,25 @@ def open_storage(url: str, heartbeat_s: int = 10) -> optuna.storages.RDBStorage:
 
 def _storage_error(url: str, e: Exception) -> SearchError:
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return SearchError(f"cannot open storage {_redact(url)}: {first[:200]}")
+    return SearchError(f"cannot open storage {redact_url(url)}: {first[:200]}")
 
 
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+def redact_url(url: str) -> str:
+    """A storage URL fit to print: its password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL sqlalchemy can parse: hide whatever stands before an '@'
+        if "@" in url and "://" in url:
+            scheme, rest = url.split("://", 1)
+            return f"{scheme}://***@{rest.split('@', 1)[1]}"
+        return url
+
+
+def default_storage(studies_dir: str | Path, name: str) -> str:
+    """The SQLite URL of study ``name``: studies/<name>/study.db."""
+    return f"sqlite:///{(Path(studies_dir) / name / 'study.db').resolve()}"
 
 
 def make_sampler(cfg: SearchConfig, stream: int) -> optuna.samplers.BaseSampler:
@@ -172,7 +183,7 @@ def _open_study(cfg: SearchConfig, resolution: int, worker: int,
             raise SearchError(f"study {cfg.study!r} was started with {k}={old[k]!r}, not {attrs[k]!r}; "
                               f"rerun with the same settings to resume, or pick a new --study name")
     elif not create:
-        raise SearchError(f"no study {cfg.study!r} in {_redact(cfg.storage_url)}")
+        raise SearchError(f"no study {cfg.study!r} in {redact_url(cfg.storage_url)}")
     study = optuna.create_study(study_name=cfg.study, storage=storage, directions=list(cfg.directions),
                                 sampler=make_sampler(cfg, worker), pruner=make_pruner(cfg), load_if_exists=True)
     if cfg.study not in names:
@@ -433,7 +444,8 @@ def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> W
             outcome = f"{'rejected' if rejected else 'pruned'}: {e}"
             report.failed_in_a_row = 0
         except Exception as e:  # noqa: BLE001 - a failing trial never ends the study
-            status, reason = (e.status, e.reason) if isinstance(e, TrialFailed) else ("error", f"{type(e).__name__}: {e}")
+            failed = isinstance(e, TrialFailed)
+            status, reason = (e.status, e.reason) if failed else ("error", f"{type(e).__name__}: {e}")
             trial.set_user_attr("status", status)
             trial.set_user_attr("reason", reason.splitlines()[0][:500] if reason else status)
             study.tell(trial, state=TrialState.FAIL)

@@ -10,6 +10,7 @@ from typing import Callable
 
 from ..cli import FLOPS_NOTE, UsageError, positive_int
 from ..dashboard import TOP_K, write_dashboard, write_overlay
+from ..study import default_storage, open_storage, quiet_optuna, redact_url
 
 DEFAULT_PORT = 8080
 
@@ -35,20 +36,6 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_dashboard)
 
 
-def default_storage(studies_dir: Path, name: str) -> str:
-    """The SQLite URL ``nas run`` uses for study ``name`` by default."""
-    return f"sqlite:///{(studies_dir / name / 'study.db').resolve()}"
-
-
-def _hide_password(url: str) -> str:
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL sqlalchemy can parse: nothing in it to hide that we could find
-        return url
-
-
 def _studies_in(studies_dir: Path) -> str:
     if not studies_dir.is_dir():
         return f"{studies_dir} does not exist"
@@ -60,7 +47,6 @@ def load_study(name: str, storage: str | None, studies_dir: Path):
     """Load study ``name`` from ``storage`` (default: its SQLite file under ``studies_dir``), or fail in one line."""
     import optuna
 
-    from ..study import open_storage, quiet_optuna
 
     quiet_optuna()
     if storage is None:
@@ -78,7 +64,7 @@ def load_study(name: str, storage: str | None, studies_dir: Path):
     names = sorted(s.study_name for s in rdb.get_all_studies())
     if name not in names:
         there = f"studies there: {', '.join(names)}" if names else "it holds no study"
-        raise UsageError(f"no study {name!r} in {_hide_password(url)} ({there})")
+        raise UsageError(f"no study {name!r} in {redact_url(url)} ({there})")
     return optuna.load_study(study_name=name, storage=rdb), url
 
 
@@ -108,7 +94,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     def build() -> Path:
         if len(studies) == 1:
             return write_dashboard(studies[0], out, studies_dir=args.studies_dir, top=args.top,
-                                   storage_hint=_hide_password(loaded[0][1]))
+                                   storage_hint=redact_url(loaded[0][1]))
         return write_overlay(studies, out)
 
     build()

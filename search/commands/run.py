@@ -13,8 +13,8 @@ from space.report import human
 from ..budget import parse_duration, parse_macs, parse_params
 from ..cli import FLOPS_NOTE, UsageError, positive_int
 from ..searchspace import Budget, load_space
-from ..study import OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, failure_streak, open_study, quiet_optuna, run_workers, summary, \
-    write_results
+from ..study import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, failure_streak, open_study, quiet_optuna,
+                     redact_url, run_workers, summary, write_results)
 from ..train import TrainConfig, resolve_device
 
 
@@ -28,8 +28,9 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params-budget", help="max parameters: 5M, 500k")
     p.add_argument("--min-budget", type=float, help="lower bound as a fraction of --budget (e.g. 0.5): candidates "
                                                     "are widened to at least this many MACs")
-    p.add_argument("--data", required=True, help="synthetic, a torchvision name (cifar10, cifar100, svhn, "
-                                                 "fashionmnist, mnist), an ImageFolder folder, or a .tar.gz/.zip of one")
+    p.add_argument("--data", required=True,
+                   help="synthetic, a torchvision name (cifar10, cifar100, svhn, fashionmnist, mnist), "
+                        "an ImageFolder folder, or a .tar.gz/.zip of one")
     p.add_argument("--trials", type=positive_int, help="trials that finish training (default 20 without --timeout)")
     p.add_argument("--timeout", help="stop starting new trials after this long: 90s, 30m, 2h")
     p.add_argument("--epochs", type=positive_int, default=10, help="proxy training epochs per trial (default 10)")
@@ -125,7 +126,7 @@ def run_search(args: argparse.Namespace) -> int:
         what = [f"MACs <= {human(cfg.budget.max_macs)}" if cfg.budget.max_macs else "",
                 f"params <= {human(cfg.budget.max_params)}" if cfg.budget.max_params else ""]
         print(f"study {cfg.study}: {data.name} {res}x{res}, {' and '.join(w for w in what if w)}, "
-              f"{cfg.trials or 'unlimited'} trials x {cfg.train.epochs} epochs, storage {cfg.storage_url}",
+              f"{cfg.trials or 'unlimited'} trials x {cfg.train.epochs} epochs, storage {redact_url(cfg.storage_url)}",
               file=sys.stderr)
     run_workers(cfg, data)
     study, _ = open_study(cfg, res)

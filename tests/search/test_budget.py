@@ -19,7 +19,8 @@ def test_junk_budgets_are_one_clear_error(text):
         parse_macs(text)
 
 
-@pytest.mark.parametrize("text, n", [("5M", 5_000_000), ("500k", 500_000), ("5e6", 5_000_000), ("2.5Mparams", 2_500_000)])
+@pytest.mark.parametrize("text, n", [("5M", 5_000_000), ("500k", 500_000), ("5e6", 5_000_000),
+                                     ("2.5Mparams", 2_500_000)])
 def test_param_budgets(text, n):
     assert parse_params(text) == n
 
