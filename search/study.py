@@ -325,6 +325,8 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: ImageData, cfg: Se
     _constrain(trial, cfg.budget.violation(cost.macs, cost.params))
     assert cfg.budget.fits(cost.macs, cost.params)
 
+    log(cfg, f"  trial {trial.number}: training {arch_string(genome)} ({cost.macs / 1e6:.2f}M MACs, "
+             f"{cost.params / 1e6:.2f}M params{f', widths x{mult:.2f} to fit' if mult != 1 else ''})")
     multi = len(cfg.directions) > 1
     rung = _rung_pruner(study, cfg.train.epochs) if multi else None
     history: list[float] = []
