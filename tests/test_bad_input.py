@@ -52,7 +52,7 @@ BAD = [
     (run("--space", "malformed.yaml"), "malformed.yaml: malformed YAML"),
     (run("--space", "invalid.yaml"), "space.depths: must be [min, max] whole numbers"),
     (run("--storage", "postgresql://u:secret@127.0.0.1:1/x"),
-     "cannot open storage postgresql://***@127.0.0.1:1/x: "),
+     "cannot open storage postgresql://u:***@127.0.0.1:1/x: "),
     (run("--sampler", "nsga2"), "--sampler nsga2 is for two objectives"),
     (["run", "--params-budget", "5M", "--min-budget", "0.5", "--data", DATA, "--study", "s"],
      "--min-budget is a fraction of --budget; give --budget too"),
@@ -66,7 +66,7 @@ BAD = [
     (["dashboard", "nosuch"], "no study 'nosuch' in studies/ (studies there: s;"),
     (["dashboard", "s", "--port", "9000"], "--port is only used with --serve"),
     (["dashboard", "s", "--storage", "postgresql://u:secret@127.0.0.1:1/x"],
-     "cannot open storage postgresql://***@127.0.0.1:1/x: "),
+     "cannot open storage postgresql://u:***@127.0.0.1:1/x: "),
 ]
 
 
