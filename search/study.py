@@ -581,9 +581,9 @@ def pareto_trials(study: optuna.Study) -> list[FrozenTrial]:
 
 
 def best_trial(study: optuna.Study) -> FrozenTrial | None:
-    """The most accurate COMPLETE trial."""
+    """The most accurate COMPLETE trial; a tie goes to fewer MACs (as in the dashboard)."""
     complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return max(complete, key=lambda t: t.values[0]) if complete else None
+    return max(complete, key=lambda t: (t.values[0], -t.user_attrs.get("macs", 0))) if complete else None
 
 
 def write_results(study: optuna.Study, folder: Path) -> dict:
