@@ -192,17 +192,19 @@ def _open_study(cfg: SearchConfig, resolution: int, worker: int,
     return study, storage
 
 
-def counted(trial: FrozenTrial) -> bool:
-    """Whether a trial counts towards --trials: it trained (ok or pruned), or it is still running."""
-    if trial.state in (TrialState.RUNNING, TrialState.WAITING):
-        return True
+def trained(trial: FrozenTrial) -> bool:
+    """Whether a trial is done and counts towards --trials: it trained (ok or pruned)."""
     return trial.state in (TrialState.COMPLETE, TrialState.PRUNED) and trial.user_attrs.get("status") in COUNTED
+
+
+def counted(trial: FrozenTrial) -> bool:
+    """Whether a trial counts towards --trials: it trained, or it is still running."""
+    return trial.state in (TrialState.RUNNING, TrialState.WAITING) or trained(trial)
 
 
 def finished(study: optuna.Study) -> int:
     """Trials that count towards --trials and are done."""
-    return sum(1 for t in study.get_trials(deepcopy=False)
-               if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.user_attrs.get("status") in COUNTED)
+    return sum(map(trained, study.get_trials(deepcopy=False)))
 
 
 def claim_lock(cfg: SearchConfig) -> contextlib.AbstractContextManager[None]:
@@ -311,9 +313,8 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: ImageData, cfg: Se
     fitted = fit_to_budget(sampled, cfg.budget)
     if fitted is None:
         try:
-            c = complexity(sampled)
+            c = _record_genome(trial, sampled)
             _constrain(trial, cfg.budget.violation(c.macs, c.params))
-            _record_genome(trial, sampled)
             reason = "cannot fit the budget at any width"
         except Exception as e:  # the genome cannot run at this resolution at all
             _constrain(trial, [1.0, 1.0, 1.0])
@@ -388,31 +389,21 @@ def _record_genome(trial: optuna.Trial, g: Genome):
 
 # --- the worker loop -----------------------------------------------------------------------------
 
-@dataclass
-class WorkerReport:
-    """What one worker did."""
-
-    ran: int = 0
-    failed_in_a_row: int = 0
-    stopped: str = ""
-
-
 def log(cfg: SearchConfig, message: str) -> None:
     if not cfg.quiet:
         print(message, file=sys.stderr, flush=True)
 
 
-def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> WorkerReport:
+def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> None:
     """Claim and run trials until the study holds cfg.trials counted trials, time runs out, or trials keep failing."""
     if data is None:
         data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, cfg.seed)
     res = _data_shape(data, cfg)[0]
     study, storage = open_study(cfg, res, worker)
-    report = WorkerReport()
+    failed_in_a_row = 0
     start = time.time()
     while True:
         if cfg.timeout_s is not None and time.time() - start > cfg.timeout_s:
-            report.stopped = "timeout"
             break
         with claim_lock(cfg):
             fail_stale(study, storage)
@@ -435,7 +426,7 @@ def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> W
         try:
             values = run_trial(trial, study, data, cfg)
             study.tell(trial, values)
-            report.failed_in_a_row = 0
+            failed_in_a_row = 0
             outcome = f"ok val_acc {values[0]:.4f}"
         except (Rejected, optuna.TrialPruned) as e:
             rejected = isinstance(e, Rejected)
@@ -444,14 +435,14 @@ def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> W
                 trial.set_user_attr("reason", str(e))
             study.tell(trial, state=TrialState.PRUNED)
             outcome = f"{'rejected' if rejected else 'pruned'}: {e}"
-            report.failed_in_a_row = 0
+            failed_in_a_row = 0
         except Exception as e:  # noqa: BLE001 - a failing trial never ends the study
             failed = isinstance(e, TrialFailed)
             status, reason = (e.status, e.reason) if failed else ("error", f"{type(e).__name__}: {e}")
             trial.set_user_attr("status", status)
             trial.set_user_attr("reason", reason.splitlines()[0][:500] if reason else status)
             study.tell(trial, state=TrialState.FAIL)
-            report.failed_in_a_row += 1
+            failed_in_a_row += 1
             outcome = f"failed ({status}): {reason.splitlines()[0][:120] if reason else ''}"
         except KeyboardInterrupt:  # Ctrl-C: fail the trial now, so a rerun need not wait for it to go stale
             trial.set_user_attr("status", "interrupted")
@@ -460,12 +451,9 @@ def work(cfg: SearchConfig, worker: int = 0, data: ImageData | None = None) -> W
             raise
         finally:
             beat.close()
-        report.ran += 1
         _progress(cfg, study, trial.number, outcome, time.time() - t0, start, worker)
-        if report.failed_in_a_row >= cfg.max_failures:
-            report.stopped = f"{report.failed_in_a_row} trials failed in a row"
+        if failed_in_a_row >= cfg.max_failures:  # the command reports it, from the study
             break
-    return report
 
 
 def _progress(cfg: SearchConfig, study: optuna.Study, number: int, outcome: str, seconds: float, start: float,
@@ -497,10 +485,11 @@ def _worker_entry(cfg: SearchConfig, worker: int, threads: int, gpu: str | None)
     work(cfg, worker)
 
 
-def run_workers(cfg: SearchConfig, data: ImageData) -> list[WorkerReport | None]:
+def run_workers(cfg: SearchConfig, data: ImageData) -> None:
     """Run cfg.workers workers: in this process for one, else as spawned processes (spread over GPUs)."""
     if cfg.workers == 1:
-        return [work(cfg, 0, data)]
+        work(cfg, 0, data)
+        return
     import torch
 
     gpus = torch.cuda.device_count() if (cfg.device or "auto").startswith(("auto", "cuda")) else 0
@@ -517,7 +506,6 @@ def run_workers(cfg: SearchConfig, data: ImageData) -> list[WorkerReport | None]
     bad = [p.exitcode for p in procs if p.exitcode]
     if bad:
         log(cfg, f"warning: {len(bad)} worker process(es) exited with code {bad[0]}")
-    return [None] * len(procs)
 
 
 # --- results -------------------------------------------------------------------------------------
