@@ -12,6 +12,7 @@ from space.report import human
 
 from ..budget import parse_duration, parse_macs, parse_params
 from ..cli import FLOPS_NOTE, UsageError, positive_int
+from ..dashboard import write_dashboard
 from ..searchspace import Budget, load_space
 from ..study import (OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig, failure_streak, open_study, quiet_optuna,
                      redact_url, run_workers, summary, write_results)
@@ -121,7 +122,7 @@ def run_search(args: argparse.Namespace) -> int:
     data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, cfg.seed)
     res = cfg.train.resolution or data.resolution
     _check_writable(cfg.folder)  # best.json, trials.csv and the dashboard go here whatever the storage
-    open_study(cfg, res)  # settings clash or unreachable storage: one line, before any worker starts
+    study, _ = open_study(cfg, res)  # settings clash or unreachable storage: one line, before any worker starts
     if not cfg.quiet:
         what = [f"MACs <= {human(cfg.budget.max_macs)}" if cfg.budget.max_macs else "",
                 f"params <= {human(cfg.budget.max_params)}" if cfg.budget.max_params else ""]
@@ -129,9 +130,8 @@ def run_search(args: argparse.Namespace) -> int:
               f"{cfg.trials or 'unlimited'} trials x {cfg.train.epochs} epochs, storage {redact_url(cfg.storage_url)}",
               file=sys.stderr)
     run_workers(cfg, data)
-    study, _ = open_study(cfg, res)
     written = write_results(study, cfg.folder)
-    written.update(_dashboard(study, cfg))
+    written["dashboard"] = str(write_dashboard(study, cfg.folder / "dashboard.html", studies_dir=cfg.studies_dir))
     result = summary(study)
     if args.baselines:
         from ..baselines import run_baselines
@@ -146,16 +146,6 @@ def run_search(args: argparse.Namespace) -> int:
               f"{last.get('status', 'error')}: {last.get('reason', '')}", file=sys.stderr)
         return 1
     return 0
-
-
-def _dashboard(study, cfg: SearchConfig) -> dict:
-    try:
-        from ..dashboard import write_dashboard
-    except ImportError:
-        return {}
-    path = cfg.folder / "dashboard.html"
-    write_dashboard(study, path, studies_dir=cfg.studies_dir)
-    return {"dashboard": str(path)}
 
 
 def format_summary(s: dict) -> str:
