@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from scaling.compound import scale_genome
-from space import ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity
+from space import (ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity,
+                   stem_size)
 
 
 class SpaceError(ValueError):
@@ -144,8 +145,7 @@ def sample_genome(trial: Suggest, space: SearchSpace, resolution: int, in_channe
     kind = _pick(trial, "stem", space.stems)
     stem = Stem(kind, _pick(trial, "stem_width", space.stem_widths),
                 _pick(trial, "stem_patch", space.patch_sizes) if kind == "patchify" else 4)
-    size = complexity(Genome((Stage("basic", 1, 8),), stem, resolution=resolution, in_channels=in_channels,
-                             num_classes=num_classes)).stem.size
+    size = stem_size(stem, resolution)
     stages = []
     for i in range(_int(trial, "n_stages", space.stages)):
         block = _pick(trial, f"s{i}_block", space.blocks)

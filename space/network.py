@@ -11,13 +11,20 @@ from torch import nn
 
 from .blocks import BLOCKS, build_head, build_stem, head_cost, stem_cost, stem_layers
 from .cx import Cx, Layer
-from .genome import Genome, Stage
+from .genome import Genome, Stage, Stem
 
 
 def stem_channels(g: Genome) -> int:
     """Channels out of the stem (the input channels when there is none)."""
     layers = stem_layers(g.stem)
     return layers[-1][1] if layers else g.in_channels
+
+
+def stem_size(stem: Stem, resolution: int) -> int:
+    """Side of the feature map the stem hands to the first stage."""
+    cx = Cx(resolution, resolution, 1)
+    stem_cost(cx, stem)
+    return cx.h
 
 
 def stage_layout(st: Stage, c_in: int) -> Iterator[tuple[int, int, int]]:

@@ -49,6 +49,15 @@ def test_every_stem(stem):
     assert (complexity(g).params, complexity(g).macs) == measured(g)
 
 
+@pytest.mark.parametrize("stem", STEM_KINDS)
+def test_stem_size_is_what_the_walk_hands_the_first_stage(stem):
+    from space import stem_size
+
+    g = Genome((Stage("basic", 1, 8),), Stem(stem, 16, 4), resolution=64)
+    assert stem_size(g.stem, 64) == complexity(g).stem.size == {"resnet": 16, "deep": 16, "conv3x3": 32,
+                                                                  "cifar": 64, "patchify": 16, "none": 64}[stem]
+
+
 @pytest.mark.parametrize("act", ACTIVATIONS)
 def test_every_activation_builds_and_counts(act):
     g = Genome((Stage("mbconv", 1, 16, 2, expansion=3, se=0.5),), Stem("cifar", 8), activation=act,
