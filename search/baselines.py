@@ -11,7 +11,8 @@ import optuna
 from space import Genome, Stem, arch_string, build, complexity, preset
 
 from .data import ImageData
-from .searchspace import Budget, fit_to_budget
+from .budget import Budget
+from .searchspace import fit_to_budget
 from .study import SearchConfig, best_trial, log
 from .train import train_proxy
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 # "FLOPs" and "MACs" are the same unit here: multiply-accumulates of conv and linear layers
 _COMPUTE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([kmgt]?)\s*(flops|macs)?\s*$", re.IGNORECASE)
@@ -50,3 +51,31 @@ def parse_duration(text: str) -> float:
     if seconds <= 0:
         raise BudgetError(f"duration {text!r} must be positive")
     return seconds
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a trained candidate may cost: MACs (= FLOPs here) and parameters, at the search resolution."""
+
+    max_macs: int | None = None
+    max_params: int | None = None
+    min_macs: int = 0  # --min-budget as MACs: keeps the search from drifting to tiny models
+
+    def fits(self, macs: int | None, params: int | None) -> bool:
+        """Whether a cost is inside the budget: the one definition of "within budget".
+
+        An unset bound always holds; an unknown cost (None) never meets a set one."""
+        return not self.over(macs, params) and (not self.min_macs or (macs is not None and macs >= self.min_macs))
+
+    def over(self, macs: int | None, params: int | None) -> bool:
+        """Whether a cost exceeds an upper bound (too big, as opposed to too small)."""
+        def above(cost: int | None, bound: int | None) -> bool:
+            return bound is not None and (cost is None or cost > bound)
+
+        return above(macs, self.max_macs) or above(params, self.max_params)
+
+    def violation(self, macs: int, params: int) -> list[float]:
+        """Optuna constraint values: <= 0 means satisfied."""
+        return [macs / self.max_macs - 1 if self.max_macs else -1.0,
+                params / self.max_params - 1 if self.max_params else -1.0,
+                1 - macs / self.min_macs if self.min_macs else -1.0]

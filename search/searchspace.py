@@ -11,6 +11,8 @@ from scaling.compound import scale_genome
 from space import (ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity,
                    stem_size)
 
+from .budget import Budget
+
 
 class SpaceError(ValueError):
     """A search-space file or value that is not valid."""
@@ -168,26 +170,6 @@ def scale_widths(g: Genome, m: float) -> Genome:
     return scale_genome(g, width_mult=m, depth_mult=1.0, resolution=g.resolution)
 
 
-@dataclass(frozen=True)
-class Budget:
-    """What a trained candidate may cost: MACs (= FLOPs here) and parameters, at the search resolution."""
-
-    max_macs: int | None = None
-    max_params: int | None = None
-    min_macs: int = 0  # --min-budget as MACs: keeps the search from drifting to tiny models
-
-    def fits(self, macs: int, params: int) -> bool:
-        """Whether a cost is inside the budget."""
-        return ((self.max_macs is None or macs <= self.max_macs)
-                and (self.max_params is None or params <= self.max_params) and macs >= self.min_macs)
-
-    def violation(self, macs: int, params: int) -> list[float]:
-        """Optuna constraint values: <= 0 means satisfied."""
-        return [macs / self.max_macs - 1 if self.max_macs else -1.0,
-                params / self.max_params - 1 if self.max_params else -1.0,
-                1 - macs / self.min_macs if self.min_macs else -1.0]
-
-
 def fit_to_budget(g: Genome, budget: Budget, steps: int = 24) -> tuple[Genome, float] | None:
     """Scale widths (then round to multiples of 8) until the genome fits; None when no width can.
 
@@ -198,8 +180,7 @@ def fit_to_budget(g: Genome, budget: Budget, steps: int = 24) -> tuple[Genome, f
         return None
     if budget.fits(c.macs, c.params):
         return g, 1.0
-    over = (budget.max_macs is not None and c.macs > budget.max_macs) or \
-           (budget.max_params is not None and c.params > budget.max_params)
+    over = budget.over(c.macs, c.params)
     lo, hi = (0.0, 1.0) if over else (1.0, 64.0)
     best = None
     for _ in range(steps):  # bisection on the multiplier; MACs and params grow with it
@@ -209,8 +190,7 @@ def fit_to_budget(g: Genome, budget: Budget, steps: int = 24) -> tuple[Genome, f
         fits = budget.fits(cc.macs, cc.params)
         if fits:
             best = (cand, m)  # going down: the largest fit so far; going up: the smallest
-        too_big = (budget.max_macs is not None and cc.macs > budget.max_macs) or \
-                  (budget.max_params is not None and cc.params > budget.max_params)
+        too_big = budget.over(cc.macs, cc.params)
         go_down = too_big if over else (fits or too_big)
         lo, hi = (lo, m) if go_down else (m, hi)
     return best

@@ -26,7 +26,8 @@ from optuna.trial import FrozenTrial, TrialState
 from space import Genome, arch_string, build, complexity, load_genome
 
 from .data import ImageData, load_data
-from .searchspace import Budget, SearchSpace, fit_to_budget, sample_genome
+from .budget import Budget
+from .searchspace import SearchSpace, fit_to_budget, sample_genome
 from .train import EpochStats, Pruned, TrainConfig, train_proxy
 
 OBJECTIVES = {"accuracy": ("maximize",), "accuracy,macs": ("maximize", "minimize"),

@@ -4,7 +4,7 @@ import pytest
 
 from search.baselines import adapt, baseline_genomes
 from search.data import load_data
-from search.searchspace import Budget
+from search.budget import Budget
 from space import complexity, preset
 
 

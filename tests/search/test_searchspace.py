@@ -6,7 +6,8 @@ import random
 import optuna
 import pytest
 
-from search.searchspace import Budget, SearchSpace, SpaceError, fit_to_budget, load_space, sample_genome, scale_widths
+from search.budget import Budget
+from search.searchspace import SearchSpace, SpaceError, fit_to_budget, load_space, sample_genome, scale_widths
 from space import Genome, Stage, Stem, complexity
 
 
