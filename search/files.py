@@ -1,0 +1,57 @@
+"""Writing output files so that a crash, a full disk or a kill never leaves a half-written or lost file.
+
+Every file the tool writes (best.json, trials.csv, baselines.json, scaling.json, dashboard.html,
+trained models) goes through :func:`write_atomic`: the bytes go to a temporary file beside the target,
+which replaces the target only once complete, so the previous good copy survives any failure.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+TEMP_SUFFIX = ".nas-tmp"  # every temporary file ends so, which lets clean_stale_temps find them
+STALE_AFTER_S = 3600.0  # a temp file untouched this long belongs to a writer that died
+
+
+def temp_path(target: Path) -> Path:
+    """A temporary name beside ``target``, unique to this process and thread."""
+    return target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}{TEMP_SUFFIX}")
+
+
+def write_atomic(target: str | Path, data: str | bytes | Callable[[Path], None]) -> Path:
+    """Write ``data`` (text, bytes, or a function that writes a given path) to ``target`` atomically."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path(target)
+    try:
+        if callable(data):
+            data(tmp)
+        elif isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def clean_stale_temps(folder: str | Path, older_than_s: float = STALE_AFTER_S) -> int:
+    """Remove temporary files a killed writer left in ``folder``; how many were removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    now, removed = time.time(), 0
+    for p in folder.glob(f".*{TEMP_SUFFIX}"):
+        try:
+            if now - p.stat().st_mtime > older_than_s:
+                p.unlink()
+                removed += 1
+        except OSError:  # another process removed or replaced it meanwhile
+            pass
+    return removed
