@@ -1,16 +1,26 @@
-"""Compound scaling: grow a base genome in depth, width and resolution together (EfficientNet's recipe)."""
+"""Compound scaling: grow a base genome in depth, width and resolution together (EfficientNet's recipe).
 
-from .compound import (DIVISOR, MAX_PHI, Coefficients, Variant, family_notes, macs_growth, parse_coefficients,
-                       parse_variant, round_depth, round_resolution, round_width, scale_family, scale_genome,
-                       upsample_note)
-from .derive import (GRID_STEP, TARGET, TOLERANCE, Candidate, DeriveResult, candidate_grid, candidates, choose,
-                     derive, scaled_candidate)
-from .efficientnet import EFFICIENTNET, PAPER_COEFFICIENTS, TABLES, TableRow, table
+Names load on first use (PEP 562): the published table and the grid constants need no torch.
+"""
 
-__all__ = [
-    "Candidate", "Coefficients", "DIVISOR", "DeriveResult", "EFFICIENTNET", "GRID_STEP",
-    "MAX_PHI", "PAPER_COEFFICIENTS", "TABLES", "TARGET", "TOLERANCE", "TableRow", "Variant", "candidate_grid",
-    "candidates", "choose", "derive", "family_notes", "macs_growth", "parse_coefficients", "parse_variant",
-    "round_depth", "round_resolution", "round_width", "scale_family", "scale_genome", "scaled_candidate", "table",
-    "upsample_note",
-]
+from importlib import import_module
+from typing import Any
+
+_HOME = {
+    **dict.fromkeys(("DIVISOR", "MAX_PHI", "Coefficients", "Variant", "family_notes", "macs_growth",
+                     "parse_coefficients", "parse_variant", "round_depth", "round_resolution", "round_width",
+                     "scale_family", "scale_genome", "upsample_note"), "compound"),
+    **dict.fromkeys(("GRID_STEP", "TARGET", "TOLERANCE", "Candidate", "DeriveResult", "candidate_grid", "candidates",
+                     "choose", "derive", "scaled_candidate"), "derive"),
+    **dict.fromkeys(("EFFICIENTNET", "PAPER_COEFFICIENTS", "TABLES", "TableRow", "table"), "efficientnet"),
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'scaling' has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -16,7 +16,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from space import Genome, complexity
+import space
+from space.genome import Genome
 
 from .efficientnet import TableRow
 
@@ -135,7 +136,7 @@ class Variant:
 def _variant(base: Genome, base_macs: int, name: str, phi: float, d: float, w: float, r_mult: float,
              resolution: int, dropout: float | None) -> Variant:
     g = scale_genome(base, w, d, resolution, dropout)
-    cost = complexity(g)
+    cost = space.complexity(g)
     return Variant(name, phi, d, w, r_mult, resolution, cost.params, cost.macs, cost.macs / base_macs,
                    2.0 ** phi, d * w * w * r_mult * r_mult, g)
 
@@ -147,7 +148,7 @@ def scale_family(base: Genome, up_to: int, *, coefficients: Coefficients | None 
         raise ValueError("scale by exactly one of coefficients or a table")
     if not 0 <= up_to <= MAX_PHI:
         raise ValueError(f"variant must be one of B0 ... B{MAX_PHI}, got B{up_to}")
-    base_macs = complexity(base).macs
+    base_macs = space.complexity(base).macs
     out = []
     if coefficients is not None:
         for phi in range(up_to + 1):

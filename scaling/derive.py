@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
-from space import Genome, complexity
+import space
+from space.genome import Genome
 
 from .compound import Coefficients, round_resolution, scale_genome
 
@@ -91,15 +92,15 @@ def candidate_grid(target: float = TARGET, tolerance: float = TOLERANCE, step: f
 def scaled_candidate(base: Genome, c: Coefficients, base_macs: int | None = None) -> Candidate:
     """The base scaled by ``c`` at phi = 1, with its cost as rounded."""
     g = scale_genome(base, c.beta, c.alpha, round_resolution(base.resolution, c.gamma))
-    cost = complexity(g)
-    base_macs = complexity(base).macs if base_macs is None else base_macs
+    cost = space.complexity(g)
+    base_macs = space.complexity(base).macs if base_macs is None else base_macs
     return Candidate(c.alpha, c.beta, c.gamma, c.product, g.resolution, cost.params, cost.macs,
                      cost.macs / base_macs, g)
 
 
 def candidates(base: Genome, grid: Sequence[Coefficients]) -> list[Candidate]:
     """The grid's candidates, untrained."""
-    base_macs = complexity(base).macs
+    base_macs = space.complexity(base).macs
     return [scaled_candidate(base, c, base_macs) for c in grid]
 
 

@@ -1,20 +1,15 @@
-"""Budget-matched hand-designed yardsticks, trained under the same proxy protocol as the search."""
+"""Budget-matched hand-designed yardsticks; ``nas run --baselines`` trains them as trials of the study."""
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 
-import optuna
-
-from space import Genome, Stem, arch_string, build, complexity, preset
+from space import Genome, Stem, complexity, preset
 
 from .data import ImageData
 from .budget import Budget
 from .searchspace import fit_to_budget
-from .study import SearchConfig, best_trial, log
-from .train import train_proxy
 
 FILL = 0.9  # a baseline is widened or narrowed to use between 90 % and 100 % of the budget
 
@@ -55,25 +50,3 @@ def baseline_genomes(data: ImageData, resolution: int, budget: Budget) -> dict[s
         if g is not None:
             out[name] = g
     return out
-
-
-def run_baselines(cfg: SearchConfig, data: ImageData, study: optuna.Study) -> list[dict]:
-    """Train each baseline once (results kept in studies/<name>/baselines.json for reruns)."""
-    path = cfg.folder / "baselines.json"
-    done = {b["name"]: b for b in json.loads(path.read_text())} if path.exists() else {}
-    best = best_trial(study)
-    rows = []
-    for name, g in baseline_genomes(data, cfg.train.resolution or data.resolution, cfg.budget).items():
-        if name in done and done[name].get("arch") == arch_string(g):
-            row = done[name]
-        else:
-            log(cfg, f"baseline {name}: training {arch_string(g)}")
-            result = train_proxy(build(g), data, replace(cfg.train, seed=cfg.seed), cfg.device)
-            c = complexity(g)
-            row = {"name": name, "arch": arch_string(g), "params": c.params, "macs": c.macs,
-                   "status": result.status, "reason": result.reason, "val_acc": result.val_acc,
-                   "train_seconds": result.train_seconds, "genome": g.to_dict()}
-        row["margin"] = (best.values[0] - row["val_acc"]) if best is not None and row["val_acc"] is not None else None
-        rows.append(row)
-    path.write_text(json.dumps(rows, indent=2))
-    return rows

@@ -1,32 +1,20 @@
-"""The ``nas`` command line: one sub-command module each, errors turned into one clear line."""
+"""The ``nas`` command line: one sub-command module each, errors turned into one clear line.
+
+The parser is built from light modules (no torch, optuna or plotly at import), so ``nas --help`` and
+``nas --version`` are quick; each handler imports what it needs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from importlib import import_module
 
-# sub-command modules, each with ``add(subparsers)`` that registers its parser and sets ``handler``
-COMMANDS = ("describe", "train", "run", "scale", "dashboard")
+from . import __version__
+from .commands import dashboard, describe, run, scale, show, train
+from .commands.common import FLOPS_NOTE
 
-FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
-              "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
-              "(BN, activations, SE scaling, residual adds) is reported separately.")
-
-
-class UsageError(ValueError):
-    """A command-line value a user gave is wrong."""
-
-
-def positive_int(value: str) -> int:
-    """argparse type: a whole number >= 1."""
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
-    return n
+COMMANDS = (describe, train, run, scale, show, dashboard)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,11 +26,11 @@ class _Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     """The full argument parser."""
-    p = _Parser(prog="nas", description="Neural architecture search and compound scaling of CNNs.",
-                                epilog=FLOPS_NOTE)
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        import_module(f"search.commands.{name}").add(sub)
+    p = _Parser(prog="nas", description="Neural architecture search and compound scaling of CNNs.", epilog=FLOPS_NOTE)
+    p.add_argument("--version", action="version", version=f"nas {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
+    for module in COMMANDS:
+        module.add(sub)
     return p
 
 
@@ -51,18 +39,45 @@ def _error(message: str, code: int = 2) -> int:
     return code
 
 
+def _sigterm(signum, frame) -> None:  # noqa: ANN001 - the signal API
+    raise KeyboardInterrupt  # kill, systemd, Slurm and containers send SIGTERM: end as cleanly as Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nas`` console script; returns the exit code."""
     try:
         args = parser().parse_args(argv)
-    except SystemExit as e:  # --help, or a usage error already printed as one line
+    except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return int(e.code or 0)
+    previous = signal.signal(signal.SIGTERM, _sigterm) if _main_thread() else None
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return _error("interrupted", 130)
-    except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError) as e:
+    except BrokenPipeError:  # `nas ... | head`: the reader left; nothing more to say
+        _silence_stdout()
+        return 0
+    except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as e:
         return _error(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

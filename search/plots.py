@@ -1,8 +1,9 @@
 """What a study dashboard plots, as pure functions from trials to NamedTuples (``dashboard`` only draws them).
 
-A study is first read into :class:`StudyData` (one :class:`TrialRow` per trial, plus the budgets and
-objectives from the study's user attributes); every other function here accepts either a live
-``optuna.Study`` or that ``StudyData``, so tests can build either without training anything.
+A study is read by :func:`search.results.read_study` (the one reader) and turned into :class:`StudyData`
+(one :class:`TrialRow` per trial, plus the budgets and objectives); every other function here accepts
+either a live ``optuna.Study`` or that ``StudyData``, so tests can build either without training anything.
+Nothing here reads or writes files.
 Design patterns are read from each trial's ``genome`` attribute, not from its Optuna parameters, so
 studies written by other tools work as long as they store a genome.
 """
@@ -13,10 +14,12 @@ import importlib.util
 import json
 import math
 import warnings
-from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
-from space import BLOCK_KINDS, STEM_KINDS, Genome, arch_string, complexity
+from space import BLOCK_KINDS, STEM_KINDS, Genome
+
+from .budget import Budget
+from .results import StudyView, latency_of, pareto_front, read_study
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
@@ -51,6 +54,7 @@ class StudyData(NamedTuple):
     latency_label: str  # e.g. "latency (ms, batch 1)"; "" when no trial measured latency
     attrs: dict  # the study's user attributes, as stored
     rows: tuple[TrialRow, ...]
+    chance: float | None = None  # 1 / classes, when the study's settings name the classes
 
 
 class FrontData(NamedTuple):
@@ -142,131 +146,33 @@ class OverlayData(NamedTuple):
     fronts: tuple[FrontData, ...]
 
 
-def pareto_front(points: Sequence[Sequence[float | None]], directions: Sequence[str]) -> tuple[bool, ...]:
-    """Which points no other point dominates (no worse everywhere, better somewhere); equal points all stay.
-
-    A point with a missing or NaN coordinate is never on the front and dominates nothing.
-    """
-    for d in directions:
-        if d not in ("maximize", "minimize"):
-            raise ValueError(f"a direction is 'maximize' or 'minimize', got {d!r}")
-    sign = [1.0 if d == "minimize" else -1.0 for d in directions]
-    keys: list[tuple[float, ...] | None] = []
-    for p in points:
-        if len(p) != len(sign):
-            raise ValueError(f"every point needs {len(sign)} coordinates, got {len(p)}")
-        ok = all(v is not None and not math.isnan(v) for v in p)
-        keys.append(tuple(s * float(v) for s, v in zip(sign, p)) if ok else None)  # all minimized now
-
-    def dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-        return all(x <= y for x, y in zip(a, b)) and a != b
-
-    # in lexicographic order a point's dominators all come before it, and if any does, one on the front does
-    front: list[tuple[float, ...]] = []
-    on = [False] * len(keys)
-    for i in sorted((i for i, k in enumerate(keys) if k is not None), key=lambda i: keys[i]):
-        if not any(dominates(f, keys[i]) for f in front):
-            front.append(keys[i])
-            on[i] = True
-    return tuple(on)
-
-
 def within_budget(macs: int | None, params: int | None, budget_macs: int | None, params_budget: int | None,
                   min_macs: int = 0) -> bool:
-    """Whether a network fits the budgets (an unset bound always holds; an unknown cost never meets a set one)."""
-    fits = lambda cost, budget: budget is None or (cost is not None and cost <= budget)  # noqa: E731
-    above = not min_macs or (macs is not None and macs >= min_macs)
-    return fits(macs, budget_macs) and fits(params, params_budget) and above
-
-
-def _int_or_none(v: Any) -> int | None:
-    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+    """Whether a network fits the budgets (:meth:`Budget.fits`, the one definition)."""
+    return Budget(budget_macs, params_budget, min_macs).fits(macs, params)
 
 
 def _float_or_none(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def _batch(key: str) -> float:
-    """'b256' -> 256, for ordering latency keys; unknown shapes last."""
-    return float(key[1:]) if key[:1] == "b" and key[1:].isdigit() else math.inf
-
-
-def _state(t) -> str:
-    from optuna.trial import TrialState
-
-    if t.state == TrialState.COMPLETE:
-        return "complete"
-    if t.state == TrialState.PRUNED:
-        return "rejected" if t.user_attrs.get("status") == "rejected" else "pruned"
-    if t.state == TrialState.FAIL:
-        return "failed"
-    return "running"
-
-
-def _accuracy(t, state: str) -> float | None:
-    if state == "complete":
-        return _float_or_none(t.values[0]) if t.values else None
-    if state == "pruned":  # where it stood when stopped: val_acc, else its last epoch, else its last report
-        history = t.user_attrs.get("val_acc_history") or []
-        last = t.intermediate_values[max(t.intermediate_values)] if t.intermediate_values else None
-        return _float_or_none(t.user_attrs.get("val_acc", history[-1] if history else last))
-    return None
-
-
-def _genome_costs(genome: dict | None) -> tuple[str, int | None, int | None]:
-    """Arch string, params and MACs computed from a genome dict, for trials that did not store them."""
-    if not isinstance(genome, dict):
-        return "", None, None
-    try:
-        g = Genome.from_dict(genome)
-        cost = complexity(g)
-    except ValueError:
-        return "", None, None
-    return arch_string(g), cost.params, cost.macs
+def from_view(view: StudyView) -> StudyData:
+    """The dashboard's rows of a study already read by :func:`search.results.read_study`."""
+    latency_objective = view.objectives[1:] == ("latency",)
+    rows = tuple(TrialRow(r.number, r.category, r.status.value, r.reason, r.accuracy, r.params, r.macs,
+                          latency_of(r, view), r.arch, r.genome, view.within(r)) for r in view.trials)
+    label = "latency (ms, the search's objective)" if latency_objective else "latency (ms, batch 1)"
+    if not any(r.latency_ms is not None for r in rows):
+        label = ""
+    b = view.budget
+    classes = view.settings.num_classes if view.settings is not None else 0
+    return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs, label,
+                     view.attrs, rows, 1 / classes if classes else None)
 
 
 def study_data(study) -> StudyData:
-    """Read an Optuna study into rows (one ``get_trials`` call); budgets and objectives from its user attrs."""
-    attrs = dict(study.user_attrs)
-    directions = tuple(d.name.lower() for d in study.directions)
-    objectives = tuple(attrs.get("objectives") or ("accuracy", "macs")[: len(directions)])
-    budget_macs, params_budget = _int_or_none(attrs.get("budget_macs")), _int_or_none(attrs.get("params_budget"))
-    min_macs = _int_or_none(attrs.get("min_macs")) or 0
-    trials = study.get_trials(deepcopy=False)
-    # latency: the search's own objective where it had one, else the smallest batch measured
-    latency_objective = len(objectives) > 1 and objectives[1] == "latency"
-    keys = {k for t in trials if isinstance(t.user_attrs.get("latency_ms"), dict) for k in t.user_attrs["latency_ms"]}
-    key = min(keys, key=lambda k: (_batch(k), k)) if keys else None
-    rows = []
-    for t in trials:
-        state, a = _state(t), t.user_attrs
-        genome = a.get("genome") if isinstance(a.get("genome"), dict) else None
-        arch, params, macs = a.get("arch"), _int_or_none(a.get("params")), _int_or_none(a.get("macs"))
-        if genome is not None and (not arch or params is None or macs is None):
-            g_arch, g_params, g_macs = _genome_costs(genome)
-            arch, params = arch or g_arch, g_params if params is None else params
-            macs = g_macs if macs is None else macs
-        latency = None
-        if latency_objective and state == "complete" and t.values and len(t.values) > 1:
-            latency = _float_or_none(t.values[1])
-        elif key is not None and isinstance(a.get("latency_ms"), dict):
-            latency = _float_or_none(a["latency_ms"].get(key))
-        status = str(a.get("status") or ("ok" if state == "complete" else state))
-        rows.append(TrialRow(t.number, state, status, str(a.get("reason") or ""), _accuracy(t, state), params, macs,
-                             latency, str(arch or ""), genome,
-                             within_budget(macs, params, budget_macs, params_budget, min_macs)))
-    rows.sort(key=lambda r: r.number)
-    if latency_objective:
-        latency_label = "latency (ms, the search's objective)"
-    elif key is not None:
-        latency_label = f"latency (ms, batch {key[1:]})" if _batch(key) < math.inf else f"latency (ms, {key})"
-    else:
-        latency_label = ""
-    if not any(r.latency_ms is not None for r in rows):
-        latency_label = ""
-    return StudyData(study.study_name, directions, objectives, budget_macs, params_budget, min_macs, latency_label,
-                     attrs, tuple(rows))
+    """Read an Optuna study (through the one reader) into the dashboard's rows."""
+    return from_view(read_study(study))
 
 
 def _data(study) -> StudyData:
@@ -401,21 +307,14 @@ def best_trial(study) -> BestTrial | None:
     return BestTrial(row, describe_text(info), tuple(info["rows"]), json.dumps(row.genome, indent=2))
 
 
-def scaling_data(path: str | Path) -> ScalingData | None:
-    """The variants in a ``scaling.json`` (as ``nas scale --base study:NAME`` writes), by phi; None if absent."""
-    p = Path(path)
-    if not p.is_file():
-        return None
-    try:
-        items = json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{p}: malformed JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+def scaling_data(items: Any, where: str = "scaling.json") -> ScalingData:
+    """The variants of a scaling run (the list ``nas scale --base study:NAME`` writes), by phi."""
     if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
-        raise ValueError(f"{p}: expected a JSON list of variant objects")
+        raise ValueError(f"{where}: expected a JSON list of variant objects")
     for i, v in enumerate(items):
         missing = [k for k in ("name", "phi", "params", "macs", "resolution") if k not in v]
         if missing:
-            raise ValueError(f"{p}: variant {i} has no {missing[0]!r}")
+            raise ValueError(f"{where}: variant {i} has no {missing[0]!r}")
     items = sorted(items, key=lambda v: float(v["phi"]))
     return ScalingData(tuple(str(v["name"]) for v in items), tuple(float(v["phi"]) for v in items),
                        tuple(int(v["params"]) for v in items), tuple(int(v["macs"]) for v in items),

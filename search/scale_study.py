@@ -21,7 +21,7 @@ from scaling import GRID_STEP, TARGET, TOLERANCE, Candidate, Coefficients, Deriv
 from space import Genome, arch_string, build
 
 from .data import ImageData
-from .study import default_storage
+from .study import StudyPaths
 from .train import TrainConfig, train_proxy
 
 STUDY_KIND = "scale-derive"
@@ -32,8 +32,9 @@ _SETTINGS = ("kind", "base", "data", "train")
 
 def study_storage(studies_dir: str | Path, name: str) -> str:
     """The SQLite URL of study ``name`` under ``studies_dir`` (its folder is created)."""
-    (Path(studies_dir) / name).mkdir(parents=True, exist_ok=True)
-    return default_storage(studies_dir, name)
+    paths = StudyPaths.of(studies_dir, name)
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    return paths.sqlite_url()
 
 
 def _key(alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:

@@ -1,13 +1,26 @@
-"""The design space: genomes, the model builder, and exact analytic complexity."""
+"""The design space: genomes, the model builder, and exact analytic complexity.
 
-from .cx import Layer
-from .genome import (ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem,
-                     arch_string, load_genome, stage_string)
-from .network import Cost, Network, StageCost, build, complexity, stem_channels, stem_size
-from .presets import DESCRIPTIONS, PRESETS, preset, resolve_model
+Names load on first use (PEP 562), so importing ``space`` for a genome or a preset does not import
+torch; ``build``, ``complexity`` and the rest of ``space.network`` load it when first asked for.
+"""
 
-__all__ = [
-    "ACTIVATIONS", "BLOCK_KINDS", "KERNELS", "STEM_KINDS", "Cost", "Genome", "GenomeError", "Head", "Layer",
-    "Network", "PRESETS", "DESCRIPTIONS", "Stage", "StageCost", "Stem", "arch_string", "build", "complexity",
-    "load_genome", "preset", "resolve_model", "stage_string", "stem_channels", "stem_size",
-]
+from importlib import import_module
+from typing import Any
+
+_HOME = {
+    "Layer": "cx",
+    **dict.fromkeys(("ACTIVATIONS", "BLOCK_KINDS", "KERNELS", "STEM_KINDS", "Genome", "GenomeError", "Head", "Stage",
+                     "Stem", "arch_string", "load_genome", "stage_string"), "genome"),
+    **dict.fromkeys(("Cost", "Network", "StageCost", "build", "complexity", "stem_channels", "stem_size"), "network"),
+    **dict.fromkeys(("DESCRIPTIONS", "PRESETS", "preset", "resolve_model"), "presets"),
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'space' has no attribute {name!r}")
+    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value

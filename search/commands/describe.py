@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import warnings
+import os
 from pathlib import Path
 
-from space import DESCRIPTIONS, PRESETS, build, complexity, preset, resolve_model
-from space.report import describe, describe_text, human
+from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, positive_int, resolve_genome
 
-from ..cli import FLOPS_NOTE, positive_int
+FORMATS = ("pt2", "onnx", "torchscript")
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL", help="a preset name, a genome JSON file, or study:NAME (its best genome)")
+    p.add_argument("--studies-dir", default="studies", help="where study:NAME is looked up")
+    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None, help="storage URL holding study:NAME")
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -21,19 +26,24 @@ def add(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("describe", help="shape-flow table, exact params/MACs/receptive field and design notes",
                        epilog=FLOPS_NOTE)
-    p.add_argument("model", metavar="MODEL", help="a preset name (nas presets) or a genome JSON file")
+    _model_args(p)
     p.add_argument("--resolution", type=positive_int, help="input size in pixels (default: the genome's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run_describe)
 
-    p = sub.add_parser("build", help="write the untrained model as TorchScript", epilog=FLOPS_NOTE)
-    p.add_argument("model", metavar="MODEL", help="a preset name or a genome JSON file")
-    p.add_argument("--out", required=True, type=Path, help="output file (.pt), loadable with torch.jit.load")
+    p = sub.add_parser("build", help="export the untrained model (torch.export .pt2 by default)", epilog=FLOPS_NOTE)
+    _model_args(p)
+    p.add_argument("--out", required=True, type=Path, help="output file (model.pt2, model.onnx or model.ts)")
+    p.add_argument("--format", choices=FORMATS, default="pt2",
+                   help="pt2 (torch.export, default), onnx (needs the onnx extra) or torchscript")
     p.set_defaults(handler=run_build)
 
 
 def run_presets(args: argparse.Namespace) -> int:
     """List presets with their params and MACs."""
+    from space import DESCRIPTIONS, PRESETS, complexity, preset
+    from space.report import human
+
     rows = []
     for name in PRESETS:
         g = preset(name)
@@ -52,27 +62,30 @@ def run_presets(args: argparse.Namespace) -> int:
 
 def run_describe(args: argparse.Namespace) -> int:
     """Print the shape-flow table and design notes of a genome."""
-    info = describe(resolve_model(args.model), args.resolution)
+    from space.report import describe, describe_text
+
+    info = describe(resolve_genome(args.model, args.studies_dir, args.storage), args.resolution)
     print(json.dumps(info, indent=2) if args.json else describe_text(info))
     return 0
 
 
 def run_build(args: argparse.Namespace) -> int:
-    """Build the model and save it as TorchScript."""
-    import torch
+    """Build the untrained model and export it (no normalisation inside: inputs are the network's own)."""
+    from space import build, complexity
+    from space.report import human
 
-    g = resolve_model(args.model)
-    complexity(g)  # fails with a clear line if the genome cannot run at its resolution
+    from ..export import export_onnx, export_pt2, export_torchscript
+
+    g = resolve_genome(args.model, args.studies_dir, args.storage)
+    c = complexity(g)  # fails with a clear line if the genome cannot run at its resolution
     out: Path = args.out
     if out.exists() and out.is_dir():
-        raise ValueError(f"--out {out} is a folder; give a file name such as model.pt")
+        raise UsageError(f"--out {out} is a folder; give a file name such as model.pt2")
     if not out.parent.exists():
-        raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
-    with warnings.catch_warnings():  # TorchScript is deprecated upstream but is still the portable format asked for
-        warnings.simplefilter("ignore", FutureWarning)
-        scripted = torch.jit.script(build(g).eval())
-    scripted.save(str(out))
-    c = complexity(g)
-    print(f"wrote {out}: {human(c.params)} params, {human(c.macs)} MACs at {g.resolution}x{g.resolution} "
-          f"(input: float tensor of shape (N, {g.in_channels}, {g.resolution}, {g.resolution}))")
+        raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    fn = {"pt2": export_pt2, "onnx": export_onnx, "torchscript": export_torchscript}[args.format]
+    identity = ([0.0] * g.in_channels, [1.0] * g.in_channels)
+    fn(build(g).eval(), *identity, g.in_channels, g.resolution, out)
+    print(f"wrote {out} ({args.format}): {human(c.params)} params, {human(c.macs)} MACs at {g.resolution}x"
+          f"{g.resolution} (input: float tensor of shape (N, {g.in_channels}, {g.resolution}, {g.resolution}))")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -14,9 +15,9 @@ from scaling import (GRID_STEP, PAPER_COEFFICIENTS, TABLES, TARGET, TOLERANCE, C
 from space import Genome, arch_string, complexity
 from space.report import human
 
-from ..cli import FLOPS_NOTE
-from ..study import resolve_genome
-from ..train import TrainConfig, resolve_device
+from ..files import write_atomic
+
+from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, resolve_genome
 
 # below this base size a data set's own images are usually that small (CIFAR 32, MNIST 28, Tiny ImageNet 64),
 # so larger variants train on upsampled inputs; ImageNet-sized bases crop from larger images
@@ -43,6 +44,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, metavar="DIR", help="write B0.json ... Bn.json and scale.html here")
     p.add_argument("--studies-dir", type=Path, default=Path("studies"),
                    help="where study:NAME and the --derive study live (default: studies)")
+    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None,
+                   help="Optuna storage URL holding study:NAME (default: its SQLite file under --studies-dir)")
     d = p.add_argument_group("--derive")
     d.add_argument("--data", help="training data (synthetic[:N[:RES[:CLASSES]]], cifar10, a folder or archive)")
     d.add_argument("--study", help="name of the derive study, resumed when it exists (default: scale-<base>)")
@@ -51,7 +54,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help=f"relative tolerance around --target (default {TOLERANCE:g}, i.e. within 5 %%)")
     d.add_argument("--grid-step", type=float, help=f"grid spacing of alpha, beta, gamma (default {GRID_STEP:g})")
     d.add_argument("--epochs", type=int,
-                   help=f"proxy training epochs per candidate (default {TrainConfig.epochs}, the proxy engine's)")
+                   help="proxy training epochs per candidate (default 10, the proxy engine's)")
     d.add_argument("--max-train-images", type=int, default=None,
                    help="train each candidate on at most this many images (default: all)")
     d.add_argument("--device", default=None, help="torch device for training (default: cuda if available)")
@@ -74,6 +77,8 @@ def _check_derive_args(args: argparse.Namespace) -> None:
     if args.max_train_images is not None and args.max_train_images < 1:
         raise ValueError(f"--max-train-images must be >= 1, got {args.max_train_images}")
     candidate_grid(*_grid_args(args))  # a bad target, tolerance or step fails before any data is loaded
+    from ..train import resolve_device
+
     resolve_device(args.device)
 
 
@@ -86,7 +91,7 @@ def run_scale(args: argparse.Namespace) -> int:
     """Print (and optionally write) the scaled family."""
     up_to = parse_variant(args.to)
     _check_derive_args(args)
-    base = resolve_genome(args.base, args.studies_dir, "--base ")
+    base = resolve_genome(args.base, args.studies_dir, args.storage, "--base ")
     complexity(base)  # a base that cannot run at its own resolution fails here, with its own message
     out = sys.stderr if args.json else sys.stdout
     notes: list[str] = []
@@ -132,7 +137,7 @@ def run_scale(args: argparse.Namespace) -> int:
         print(f"wrote B0.json ... {variants[-1].name}.json, scaling.json and scale.html to {args.out}", file=out)
     if args.base.startswith("study:"):  # the study's dashboard shows the family of its best network
         path = args.studies_dir / args.base[len("study:"):] / "scaling.json"
-        path.write_text(json.dumps(rows, indent=2) + "\n")
+        write_atomic(path, json.dumps(rows, indent=2) + "\n")
         print(f"wrote {path} (nas dashboard shows it)", file=out)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -221,16 +226,18 @@ def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -
         raise ValueError(f"--out {out} is a file; give a folder")
     out.mkdir(parents=True, exist_ok=True)
     for v in variants:
-        (out / f"{v.name}.json").write_text(v.genome.to_json() + "\n")
-    (out / "scaling.json").write_text(json.dumps(list(rows), indent=2) + "\n")
+        write_atomic(out / f"{v.name}.json", v.genome.to_json() + "\n")
+    write_atomic(out / "scaling.json", json.dumps(list(rows), indent=2) + "\n")
     title = f"{variants[0].name}-{variants[-1].name} of {arch_string(variants[0].genome)}"
-    chart_figure(chart_data(variants), title).write_html(out / "scale.html", include_plotlyjs=True)
+    figure = chart_figure(chart_data(variants), title)
+    write_atomic(out / "scale.html", lambda tmp: figure.write_html(tmp, include_plotlyjs=True))
 
 
 def _derive(args: argparse.Namespace, base: Genome, out) -> tuple[Genome, DeriveResult, int]:
     """Run the derive study; the base adapted to the data, the result, and the data's native size."""
     from ..data import load_data
     from ..scale_study import derive_study, study_storage
+    from ..train import TrainConfig
 
     seed = args.seed or 0
     data = load_data(args.data, seed=seed)

@@ -1,18 +1,16 @@
-"""``nas train``: train one model with the proxy engine, select on validation, report test once."""
+"""``nas train``: train one model with the proxy engine, select on validation, report test once, export it."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from space import arch_string, build, complexity
-from space.report import human
+from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, add_data_args, positive_int
 
-from ..cli import FLOPS_NOTE, UsageError, positive_int
-from ..study import resolve_genome
+FORMATS = ("pt2", "onnx", "torchscript")
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -20,10 +18,10 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a preset or genome; validation per epoch, test once at the end",
                        epilog=FLOPS_NOTE)
     p.add_argument("model", metavar="MODEL", help="a preset, a genome JSON file, or study:NAME (its best genome)")
-    p.add_argument("--data", required=True, help="synthetic, a torchvision name, an ImageFolder folder or archive")
+    add_data_args(p)
     p.add_argument("--epochs", type=positive_int, default=30)
-    p.add_argument("--batch-size", type=positive_int, default=256)
-    p.add_argument("--lr", type=float, help="peak learning rate (default 0.2)")
+    p.add_argument("--batch-size", type=positive_int, help="training batch (default: from the data size, 32 to 256)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default: 0.2 scaled to the batch size)")
     p.add_argument("--cutout", type=int, default=0, help="cutout square side in pixels (0 = off)")
     p.add_argument("--max-train-images", type=positive_int, help="train on a random subset of this size")
     p.add_argument("--resolution", type=positive_int,
@@ -31,40 +29,68 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--studies-dir", default="studies", help="where study:NAME is looked up")
-    p.add_argument("--cache-dir", help="where decoded data sets are cached")
-    p.add_argument("--out", type=Path, help="folder for model.pt, genome.json and result.json (default trained/MODEL)")
+    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None, help="storage URL holding study:NAME")
+    p.add_argument("--out", type=Path, help="folder for model.pt2, weights.pt, genome.json and result.json "
+                                            "(default trained/MODEL)")
+    p.add_argument("--format", choices=FORMATS, action="append",
+                   help="exports besides the weights (default pt2; repeat for several): pt2 = torch.export, "
+                        "onnx (needs the onnx extra), torchscript")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out folder")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run_train)
+
+
+def _out_folder(args: argparse.Namespace) -> Path:
+    folder = args.out or Path("trained") / Path(args.model.replace("study:", "study-")).stem
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} is a file; give a folder")
+    if folder.is_dir() and any(folder.iterdir()) and not args.force:
+        raise UsageError(f"{folder} already holds a trained model; give --force to overwrite it or another --out")
+    return folder
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Train, print per-epoch validation, evaluate the test split once, write the artefacts."""
     import torch
 
-    from ..data import load_data
-    from ..train import TrainConfig, resolve_device, train_proxy
+    from space import arch_string, build, complexity
+    from space.report import human
 
-    genome = resolve_genome(args.model, args.studies_dir)
+    from ..data import load_data
+    from ..train import (TrainConfig, auto_batch_size, few_steps_warning, resolve_device, scaled_lr,
+                         train_proxy)
+    from .common import resolve_genome
+    from .train_out import write_trained
+
+    genome = resolve_genome(args.model, args.studies_dir, args.storage)
     dev = resolve_device(args.device)
     if args.lr is not None and not args.lr > 0:
         raise UsageError(f"--lr must be positive, got {args.lr}")
+    folder = _out_folder(args)
     data = load_data(args.data, args.cache_dir, seed=args.seed)
+    if args.max_train_images is not None and args.max_train_images < data.num_classes:
+        raise UsageError(f"--max-train-images {args.max_train_images} is fewer than the {data.num_classes} classes")
     res = args.resolution or genome.resolution
-    genome = replace(genome, in_channels=data.channels, num_classes=data.num_classes, resolution=res)
-    complexity(genome)  # one clear line if the genome cannot run at this resolution
+    if args.cutout > res:
+        raise UsageError(f"--cutout {args.cutout} is larger than the {res}-px training images")
+    genome = genome.replace(in_channels=data.channels, num_classes=data.num_classes, resolution=res)
+    cost = complexity(genome)  # one clear line if the genome cannot run at this resolution
+    n = min(len(data.train_y), args.max_train_images or len(data.train_y))
+    batch = args.batch_size or auto_batch_size(n)
+    lr = args.lr if args.lr is not None else scaled_lr(batch)
     notes = []
     if res != data.resolution:
         notes.append(f"training at {res}x{res}: the {data.resolution}x{data.resolution} images are "
                      f"{'upsampled' if res > data.resolution else 'downsampled'} on the device")
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, cutout=args.cutout, seed=args.seed,
-                      max_train_images=args.max_train_images, resolution=res,
-                      **({"lr": args.lr} if args.lr is not None else {}))
-    cost = complexity(genome)
+    if warning := few_steps_warning(n, batch, args.epochs):
+        notes.append(warning)
+    cfg = TrainConfig(epochs=args.epochs, batch_size=batch, lr=lr, cutout=args.cutout, seed=args.seed,
+                      max_train_images=args.max_train_images, resolution=res)
     say = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
-    say(f"{arch_string(genome)}\n{human(cost.params)} params, {human(cost.macs)} MACs; {data.name}: "
-        f"{len(data.train_y)} train / {len(data.val_y)} val / {len(data.test_y)} test images on {dev}")
-    for n in notes:
-        say(f"note: {n}")
+    say(f"{arch_string(genome)}\n{human(cost.params)} params, {human(cost.macs)} MACs (= FLOPs); {data.name}: "
+        f"{n} train / {len(data.val_y)} val / {len(data.test_y)} test images on {dev}; batch {batch}, lr {lr:g}")
+    for note in notes:
+        say(f"note: {note}")
 
     def on_epoch(stats) -> None:
         bar = "#" * int(20 * stats.epoch / cfg.epochs)
@@ -75,16 +101,12 @@ def run_train(args: argparse.Namespace) -> int:
     model = build(genome)
     result = train_proxy(model, data, cfg, dev, on_epoch=on_epoch, evaluate_test=True)
     out = {"model": args.model, "arch": arch_string(genome), "data": data.name, "resolution": res,
-           "params": cost.params, "macs": cost.macs, **result.to_dict(), "notes": notes}
-    folder = args.out or Path("trained") / Path(args.model.replace("study:", "study-")).stem
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        torch.save(model.state_dict(), folder / "model.pt")
-        (folder / "genome.json").write_text(genome.to_json())
-        (folder / "result.json").write_text(json.dumps(out, indent=2))
+           "params": cost.params, "macs": cost.macs, "batch_size": batch, "lr": lr, **result.to_dict(),
+           "mean": list(data.mean), "std": list(data.std), "classes": list(data.classes), "channels": data.channels,
+           "notes": notes}
+    if result.status == "ok":
+        out["files"] = write_trained(folder, model.cpu().eval(), genome, out, args.format or ["pt2"])
         out["out"] = str(folder)
-    except OSError as e:
-        raise UsageError(f"cannot write to {folder}: {e.strerror or e}") from None
     if args.json:
         print(json.dumps(out, indent=2))
     else:
@@ -92,8 +114,9 @@ def run_train(args: argparse.Namespace) -> int:
         lat = ", ".join(f"{k} {v:.2f} ms" for k, v in result.latency_ms.items() if v is not None)
         print(f"{result.status}: val_acc {result.val_acc}, test_acc {test}, {result.epochs} epochs in "
               f"{result.train_seconds:.1f}s ({result.images_per_second:,.0f} img/s), latency {lat or 'n/a'}, "
-              f"device {result.device}; wrote {folder}/")
+              f"device {result.device}" + (f"; wrote {folder}/ ({', '.join(out['files'])})" if "out" in out else ""))
     if result.status != "ok":
-        print(f"nas: training ended with status {result.status}: {result.reason}", file=sys.stderr)
+        print(f"nas: error: training ended with status {result.status}: {result.reason} (nothing written)",
+              file=sys.stderr)
         return 1
     return 0

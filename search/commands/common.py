@@ -1,0 +1,120 @@
+"""What several commands share: argument types and groups, one-line errors, and loading a study or genome.
+
+Command modules import this, never ``search.cli``; nothing here imports torch, optuna or plotly at
+module level, so building the parser (``nas --help``) stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
+              "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
+              "(BN, activations, SE scaling, residual adds) is reported separately.")
+STORAGE_ENV = "NAS_STORAGE"  # a storage URL (with its password) need not be on the command line, visible in ps
+
+
+class UsageError(ValueError):
+    """A command-line value a user gave is wrong."""
+
+
+def positive_int(value: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {n}")
+    return n
+
+
+def add_storage_args(p: argparse.ArgumentParser) -> None:
+    """--storage (default $NAS_STORAGE) and --studies-dir."""
+    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None,
+                   help=f"Optuna storage URL (default ${STORAGE_ENV}, else sqlite under STUDIES_DIR/NAME/; "
+                        "postgresql://... for several machines)")
+    p.add_argument("--studies-dir", default="studies", help="where studies live (default ./studies)")
+
+
+def add_data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """--data and --cache-dir."""
+    p.add_argument("--data", required=required,
+                   help="synthetic[:N[:RES[:CLASSES]]], a torchvision name (cifar10, cifar100, svhn, fashionmnist, "
+                        "mnist), an ImageFolder folder, or a .tar.gz/.zip of one")
+    p.add_argument("--cache-dir", help="where decoded data sets are cached (default $NAS_CACHE or ~/.cache/nas)")
+
+
+def add_output_args(p: argparse.ArgumentParser) -> None:
+    """--json and --quiet."""
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--quiet", action="store_true", help="print no progress, only the result")
+
+
+def say(args: argparse.Namespace, message: str) -> None:
+    """A progress line on stderr, unless --quiet."""
+    import sys
+
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr, flush=True)
+
+
+def storage_url(name: str, storage: str | None, studies_dir: str | Path) -> str:
+    """The URL of study ``name``: ``storage``, or its SQLite file under ``studies_dir`` (which must exist)."""
+    from ..study import StudyPaths
+
+    if storage is not None:
+        if storage.startswith("sqlite:///"):  # SQLAlchemy would silently create an empty database
+            path = Path(storage[len("sqlite:///"):].split("?", 1)[0])
+            if str(path) not in ("", ":memory:") and not path.is_file():
+                raise UsageError(f"--storage {storage}: no such file {path}")
+        return storage
+    paths = StudyPaths.of(studies_dir, name)
+    if not paths.db.is_file():
+        folder = Path(studies_dir)
+        names = sorted(p.parent.name for p in folder.glob("*/study.db")) if folder.is_dir() else []
+        there = (f"studies there: {', '.join(names)}" if names else f"{folder} holds no study") if folder.is_dir() \
+            else f"{folder} does not exist"
+        raise UsageError(f"no study {name!r} in {studies_dir}/ ({there}; give --storage URL for a study stored "
+                         "elsewhere)")
+    return paths.sqlite_url()
+
+
+def load_study(name: str, storage: str | None, studies_dir: str | Path) -> tuple[Any, str]:
+    """Study ``name`` from ``storage`` (default: its SQLite file), or one line saying what is there instead."""
+    import optuna
+
+    from ..study import open_storage, quiet_optuna, redact_url
+
+    quiet_optuna()
+    url = storage_url(name, storage, studies_dir)
+    rdb = open_storage(url)
+    names = sorted(s.study_name for s in rdb.get_all_studies())
+    if name not in names:
+        there = f"studies there: {', '.join(names)}" if names else "it holds no study"
+        raise UsageError(f"no study {name!r} in {redact_url(url)} ({there})")
+    return optuna.load_study(study_name=name, storage=rdb), url
+
+
+def resolve_genome(spec: str, studies_dir: str | Path = "studies", storage: str | None = None, flag: str = ""):
+    """A preset, a genome JSON file, or ``study:NAME`` (that study's best genome, read from its storage)."""
+    from space import Genome, resolve_model
+
+    if not spec.startswith("study:"):
+        return resolve_model(spec)
+    name = spec[len("study:"):]
+    if not name:
+        raise UsageError(f"{flag}study:NAME needs a study name")
+    from ..results import best_trial, read_study
+
+    try:
+        study, _ = load_study(name, storage, studies_dir)
+    except UsageError as e:
+        raise UsageError(f"{flag}{spec}: {e}") from None
+    best = best_trial(read_study(study))
+    if best is None or best.genome is None:
+        raise UsageError(f"{flag}{spec}: the study has no complete trial within its budget yet")
+    return Genome.from_dict(best.genome)

@@ -1,0 +1,47 @@
+"""``nas show``: a finished or running study, from any storage: settings, counts, top trials, the front."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .common import FLOPS_NOTE, add_storage_args, positive_int
+
+
+def add(sub: argparse._SubParsersAction) -> None:
+    """Register ``nas show``."""
+    p = sub.add_parser("show", help="print a study: settings, trials by status, the top trials and the front",
+                       description="Read a study (running or finished) and print it; also rewrites its best.json "
+                                   "and trials.csv under STUDIES_DIR/NAME/.", epilog=FLOPS_NOTE)
+    p.add_argument("name", metavar="NAME", help="the study name")
+    add_storage_args(p)
+    p.add_argument("--top", type=positive_int, default=5, help="how many top trials to list (default 5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=run_show)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    """Print the study and rewrite its files."""
+    from ..results import read_study, summary, write_results
+    from ..study import StudyPaths
+    from .common import UsageError, load_study
+    from .run_steps import format_summary
+
+    study, _ = load_study(args.name, args.storage, args.studies_dir)
+    view = read_study(study)
+    result = summary(view, args.top)
+    try:
+        result["files"] = write_results(view, StudyPaths.of(args.studies_dir, args.name))
+    except OSError as e:
+        raise UsageError(f"cannot write best.json/trials.csv under {args.studies_dir}/{args.name}: "
+                         f"{e.strerror or e}") from None
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    s = view.settings
+    if s is not None:
+        print(f"settings: data {s.data} at {s.resolution}x{s.resolution}, {s.channels} channels, {s.num_classes} "
+              f"classes; {s.epochs} epochs, batch {s.train.get('batch_size')}, lr {s.train.get('lr')}; "
+              f"space {s.space.get('kind', 'custom')}")
+    print(format_summary(result))
+    return 0

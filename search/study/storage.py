@@ -1,0 +1,198 @@
+"""Storage: opening an Optuna RDB storage, locks shared by every process of a study, heartbeats, and
+retries, so that a storage fault ends a run with one line instead of a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any, Callable, Iterator, TypeVar
+
+import optuna
+
+from .schema import Status, write_attrs
+
+T = TypeVar("T")
+RETRIES = 4  # attempts at a storage call before the fault is taken as lasting
+BACKOFF_S = 0.5  # first wait between attempts; it doubles
+
+
+class SearchError(ValueError):
+    """A search that cannot start or go on, for a reason the user can act on."""
+
+
+class StorageError(SearchError):
+    """The storage failed and kept failing: the run stops; what is stored stays."""
+
+
+def redact_url(url: str) -> str:
+    """A storage URL fit to print: its password hidden."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL sqlalchemy can parse: hide whatever stands before an '@'
+        if "@" in url and "://" in url:
+            scheme, rest = url.split("://", 1)
+            return f"{scheme}://***@{rest.split('@', 1)[1]}"
+        return url
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return (text.splitlines()[0] if text else type(e).__name__)[:200]
+
+
+def storage_error(url: str, e: BaseException, doing: str = "open") -> StorageError:
+    """One line naming the storage (password hidden) and its complaint."""
+    return StorageError(f"cannot {doing} storage {redact_url(url)}: {_first_line(e)}")
+
+
+def check_url(url: str) -> None:
+    """Refuse URLs that cannot name a study database (sqlite:// is an in-memory database gone at exit)."""
+    if url.rstrip("/") in ("sqlite:", "sqlite:/") or url in ("sqlite://", "sqlite:///:memory:"):
+        raise SearchError(f"--storage {url}: an in-memory SQLite database forgets the study when nas exits; "
+                          "give a file (sqlite:///path/study.db) or a server URL")
+
+
+def open_storage(url: str, heartbeat_s: int = 10) -> optuna.storages.RDBStorage:
+    """An RDB storage with heartbeats (so a killed trial is failed, not left RUNNING)."""
+    check_url(url)
+    engine: dict[str, Any] = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_s,
+                                          grace_period=6 * heartbeat_s)
+    except Exception as e:  # sqlalchemy raises many kinds; all mean "cannot use this storage"
+        raise storage_error(url, e) from None
+
+
+def transient(e: BaseException) -> bool:
+    """Whether a storage exception may pass on a retry (lost connection, locked or busy database)."""
+    try:
+        import sqlalchemy.exc as sa
+    except ImportError:  # pragma: no cover - optuna's RDB storage needs sqlalchemy
+        return False
+    if isinstance(e, optuna.exceptions.StorageInternalError):
+        return True
+    return isinstance(e, (sa.OperationalError, sa.InterfaceError, sa.DisconnectionError, sa.TimeoutError))
+
+
+def with_retry(url: str, what: str, fn: Callable[[], T], retries: int = RETRIES) -> T:
+    """``fn()``, retried with back-off while the storage fault is transient; a lasting one is a StorageError."""
+    wait = BACKOFF_S
+    for attempt in range(retries):
+        try:
+            return fn()
+        except Exception as e:
+            if not transient(e):
+                raise
+            if attempt == retries - 1:
+                raise storage_error(url, e, what) from None
+            time.sleep(wait)
+            wait *= 2
+    raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def storage_lock(url: str, name: str, lock_file: Path | None = None) -> Iterator[None]:
+    """Hold a lock named ``name`` shared by every process using the storage at ``url``.
+
+    SQLite is guarded by a file lock beside the database (``filelock``: portable); PostgreSQL by
+    an advisory lock; other servers get no lock (workers may then overshoot by one)."""
+    if url.startswith("sqlite"):
+        from filelock import FileLock
+
+        path = lock_file or Path(url.split(":///", 1)[1].split("?", 1)[0] + ".lock")
+        with FileLock(str(path)):
+            yield
+    elif url.startswith("postgresql"):
+        import sqlalchemy
+
+        key = zlib.crc32(name.encode())
+        try:
+            engine = sqlalchemy.create_engine(url)
+            conn = engine.connect()
+        except Exception as e:  # no driver, or the unreachable server open_storage would report
+            raise storage_error(url, e) from None
+        with conn:
+            conn.execute(sqlalchemy.text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):  # a lost connection releases the lock itself
+                    conn.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        engine.dispose()
+    else:
+        yield
+
+
+def fail_stale(storage: optuna.storages.RDBStorage, study_id: int) -> list[int]:
+    """Fail the running trials whose process died (silent for the grace period), saying why; their ids."""
+    # Optuna's fail_stale_trials makes the same test, but would leave status "running"
+    ids = storage._get_stale_trial_ids(study_id)
+    for trial_id in ids:
+        with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):  # another process failed it first
+            storage.set_trial_user_attr(trial_id, "status", Status.INTERRUPTED.value)
+            storage.set_trial_user_attr(trial_id, "reason", f"no heartbeat for {storage.grace_period} s: "
+                                                            "its process was killed or lost")
+            storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
+    return ids
+
+
+def stale_wait(storage: optuna.storages.RDBStorage, study_id: int) -> float | None:
+    """Seconds until the first silent running trial counts as stale; None when every running trial beats."""
+    import sqlalchemy
+    from optuna.storages._rdb import models
+
+    interval, grace = storage.heartbeat_interval or 1, storage.grace_period or 0
+    with storage.engine.connect() as conn:
+        now = conn.execute(sqlalchemy.select(sqlalchemy.func.now())).scalar().replace(tzinfo=None)
+        beats = conn.execute(
+            sqlalchemy.select(models.TrialHeartbeatModel.heartbeat)
+            .join(models.TrialModel, models.TrialModel.trial_id == models.TrialHeartbeatModel.trial_id)
+            .where(models.TrialModel.study_id == study_id, models.TrialModel.state == optuna.trial.TrialState.RUNNING)
+        ).scalars().all()
+    ages = [(now - b.replace(tzinfo=None)).total_seconds() for b in beats]
+    silent = [grace - age for age in ages if age > 2 * interval]
+    return max(0.0, min(silent)) if silent else None
+
+
+class Heartbeat:
+    """Records a trial's heartbeat from a thread while it trains."""
+
+    def __init__(self, storage: optuna.storages.RDBStorage, trial_id: int, every_s: int) -> None:
+        self.stop = threading.Event()
+        storage.record_heartbeat(trial_id)
+        self.thread = threading.Thread(target=self._beat, args=(storage, trial_id, every_s), daemon=True)
+        self.thread.start()
+
+    def _beat(self, storage: optuna.storages.RDBStorage, trial_id: int, every_s: int) -> None:
+        while not self.stop.wait(every_s):
+            with contextlib.suppress(Exception):  # a missed beat is retried; the trial goes on
+                storage.record_heartbeat(trial_id)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def mark(trial: Any, status: Status, reason: str) -> None:
+    """Record a trial's end status and reason."""
+    write_attrs(trial, status=status, reason=reason.splitlines()[0][:500] if reason else status.value)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    print(f"nas: warning: {message}", file=sys.stderr, flush=True)
+
+
+def quiet_optuna() -> None:
+    """Our progress lines replace Optuna's INFO log; its experimental-feature warnings are ours to carry."""
+    import warnings
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")

@@ -1,0 +1,243 @@
+"""The worker loop: claim a trial under the study's lock, run it, record how it ended; and worker processes."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import optuna
+from optuna.trial import TrialState
+
+from space import Genome
+
+from .config import SearchConfig, train_config
+from .opening import make_sampler, open_study
+from .progress import Progress
+from .schema import Status, StudySettings, write_attrs
+from .storage import Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_lock, warn, with_retry
+from .trial import Rejected, TrialFailed, run_trial
+
+STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
+Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
+
+
+@dataclass(frozen=True)
+class WorkOutcome:
+    """How a worker's loop ended."""
+
+    failures_in_a_row: int  # this run's failed or rejected trials at its end
+    last_failure: str = ""  # "status: reason" of the last one
+    chance: str = ""  # why the search stopped because its first trials were all at chance
+
+
+def _trained(t: optuna.trial.FrozenTrial) -> bool:
+    return t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.user_attrs.get("status") in ("ok", "pruned")
+
+
+def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, list]:
+    """Under the lock: fail dead trials, then ask for a trial if one is owed or enqueued (None otherwise)."""
+    with storage_lock(cfg.storage_url, f"nas:{cfg.study}", cfg.paths.lock if cfg.storage is None else None):
+        fail_stale(storage, study._study_id)
+        trials = study.get_trials(deepcopy=False)
+        waiting = any(t.state == TrialState.WAITING for t in trials)
+        owed = sum(_trained(t) or t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
+        if not waiting and cfg.trials is not None and owed >= cfg.trials:
+            return None, trials
+        # seeded by the number the next trial gets: its genome depends on --seed and the results so far only,
+        # so parallel workers never draw alike and a resumed study does not redraw
+        study.sampler = make_sampler(cfg, len(trials))
+        return study.ask(), trials
+
+
+def _enqueued_genome(trial: optuna.Trial) -> Genome | None:
+    g = trial.user_attrs.get("enqueued_genome")
+    return Genome.from_dict(g) if isinstance(g, dict) else None
+
+
+@contextlib.contextmanager
+def _no_interrupts():
+    """Ignore Ctrl-C and SIGTERM while a trial's end is written, so a second one cannot leave it RUNNING."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0, *,
+         callbacks: Sequence[Callback] = (), train_fn: Callable | None = None,
+         log: Callable[[str], None] | None = None) -> WorkOutcome:
+    """Claim and run trials until the study holds cfg.trials trained trials, time runs out, or this run's
+    trials keep failing."""
+    log = log or (lambda m: None if cfg.quiet else print(m, file=sys.stderr, flush=True))
+    study, storage, settings = open_study(cfg, settings, worker)
+    train = train_config(settings, cfg)
+    url = cfg.storage_url
+    progress = Progress(cfg, study, log, worker)
+    failures, last_failure, start, said_wait = 0, "", time.time(), False
+    try:
+        while cfg.timeout_s is None or time.time() - start <= cfg.timeout_s:
+            trial, trials = with_retry(url, "use", lambda: _claim(cfg, study, storage))
+            if trial is None:
+                if not any(t.state == TrialState.RUNNING for t in trials):
+                    break
+                wait = stale_wait(storage, study._study_id)
+                if wait is not None and not said_wait:
+                    log(f"waiting up to {wait:.0f} s for a running trial that has gone silent (its process may "
+                        f"have been killed); it is then marked interrupted and replaced")
+                    said_wait = True
+                time.sleep(min(2, settings.heartbeat_s))  # a trial in flight elsewhere may fail and be replaced
+                continue
+            outcome = _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progress, log, worker)
+            if outcome is None:
+                continue
+            status, text = outcome
+            if status.failed:
+                failures, last_failure = failures + 1, f"{status.value}: {text}"
+            else:
+                failures = 0
+            for cb in callbacks:
+                cb(study, study._storage.get_trial(trial._trial_id))
+            if failures >= cfg.max_failures:
+                break
+            if status.trained and (chance := _chance(study)):
+                return WorkOutcome(failures, last_failure, chance)
+    finally:
+        progress.close()
+    return WorkOutcome(failures, last_failure)
+
+
+def _chance(study: optuna.Study) -> str:
+    from ..results import chance_stop, read_study
+
+    return chance_stop(read_study(study))
+
+
+def _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progress, log, worker):  # noqa: ANN001
+    """Run one claimed trial and tell the study how it ended: (status, text), or None for a straggler."""
+    url = cfg.storage_url
+    beat = Heartbeat(storage, trial._trial_id, settings.heartbeat_s)  # Optuna's optimize beats by this id too
+    t0 = time.time()
+    try:
+        write_attrs(trial, worker=worker, status=Status.RUNNING)
+        progress.start(trial.number)
+        values = run_trial(trial, study, data, settings, cfg.space, train, cfg.device, cfg.pruner, log, train_fn,
+                           progress.on_step, _enqueued_genome(trial))
+        with_retry(url, "write", lambda: study.tell(trial, values))
+        status, text = Status.OK, f"val_acc {values[0]:.4f}"
+    except (Rejected, optuna.TrialPruned) as e:
+        status = Status.REJECTED if isinstance(e, Rejected) else Status.PRUNED
+        if status is Status.REJECTED:
+            mark(trial, status, str(e))
+        with_retry(url, "write",
+                   lambda: study.tell(trial, state=TrialState.FAIL if status is Status.REJECTED else TrialState.PRUNED))
+        text = str(e)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        warn(f"trial {trial.number} was already marked failed by another process (it went silent); "
+             "its result is dropped and the search goes on")
+        return None
+    except StorageError:
+        with contextlib.suppress(Exception):  # if the storage allows it, the trial does not stay RUNNING
+            with _no_interrupts():
+                mark(trial, Status.ERROR, "the storage failed")
+                study.tell(trial, state=TrialState.FAIL)
+        raise
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: fail the trial now, so a rerun need not wait for it
+        with _no_interrupts():
+            mark(trial, Status.INTERRUPTED, "stopped by Ctrl-C or SIGTERM")
+            study.tell(trial, state=TrialState.FAIL)
+        raise
+    except Exception as e:  # noqa: BLE001 - a failing trial never ends the study
+        status, text = (e.status, e.reason) if isinstance(e, TrialFailed) else (Status.ERROR, f"{type(e).__name__}: {e}")
+        try:
+            mark(trial, status, text)
+            with_retry(url, "write", lambda: study.tell(trial, state=TrialState.FAIL))
+        except optuna.exceptions.UpdateFinishedTrialError:
+            return None
+    finally:
+        beat.close()
+    progress.finish(trial.number, status, text, time.time() - t0)
+    return status, text.splitlines()[0][:200] if text else ""
+
+
+def _orphan_guard() -> None:
+    """A worker process ends its trial as interrupted when its parent dies (kill -9 of nas run included)."""
+    import _thread
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        _thread.interrupt_main()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker_entry(cfg: SearchConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None) -> None:
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpu
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    _orphan_guard()
+    import torch
+
+    from ..data import load_data
+    from .storage import quiet_optuna
+
+    torch.set_num_threads(threads)
+    quiet_optuna()
+    data = load_data(cfg.data, cfg.cache_dir, settings.val_fraction, settings.split_seed)
+    try:
+        outcome = work(cfg, data, settings, worker)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except StorageError as e:
+        print(f"nas: error: {e}", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(STOPPED_BY_FAILURES if outcome.failures_in_a_row >= cfg.max_failures else 0)
+
+
+def run_workers(cfg: SearchConfig, data: Any, settings: StudySettings, **kw: Any) -> WorkOutcome:
+    """cfg.workers workers: in this process for one, else as spawned processes (spread over GPUs)."""
+    if cfg.workers == 1:
+        return work(cfg, data, settings, 0, **kw)
+    import torch
+
+    gpus = torch.cuda.device_count() if (cfg.device or "auto").startswith(("auto", "cuda")) else 0
+    threads = max(1, (os.cpu_count() or 1) // cfg.workers)
+    ctx = mp.get_context("spawn")
+    procs = []
+    for w in range(cfg.workers):
+        gpu = str(w % gpus) if gpus > 1 and os.environ.get("CUDA_VISIBLE_DEVICES") is None else None
+        p = ctx.Process(target=_worker_entry, args=(cfg, settings, w, threads, gpu), daemon=True)
+        p.start()
+        procs.append(p)
+    try:
+        for p in procs:
+            p.join()
+    except KeyboardInterrupt:  # the children get the same Ctrl-C; SIGTERM reaches only us: pass it on
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(30)
+        raise
+    codes = [p.exitcode for p in procs]
+    if any(c == 1 for c in codes):
+        raise StorageError("a worker stopped on a storage error (see above); what is stored is intact")
+    stopped = sum(c == STOPPED_BY_FAILURES for c in codes)
+    bad = [c for c in codes if c not in (0, STOPPED_BY_FAILURES)]
+    if bad:
+        warn(f"{len(bad)} worker process(es) exited with code {bad[0]}")
+    return WorkOutcome(cfg.max_failures if stopped else 0)
