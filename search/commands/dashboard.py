@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 
 from ..cli import FLOPS_NOTE, UsageError, positive_int
-from ..dashboard import TOP_K, write_dashboard, write_overlay
+from ..dashboard import TOP_K, make_server, write_dashboard, write_overlay
 from ..study import default_storage, open_storage, quiet_optuna, redact_url
 
 DEFAULT_PORT = 8080
+DEFAULT_HOST = "127.0.0.1"
+
+
+def port_number(value: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a port number, got {value!r}") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port from 1 to 65535, got {n}")
+    return n
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -30,9 +39,11 @@ def add(sub: argparse._SubParsersAction) -> None:
                                                             "for several studies STUDIES_DIR/overlay-A-B.html)")
     p.add_argument("--top", type=positive_int, default=TOP_K, help=f"rows of the trials table (default {TOP_K})")
     p.add_argument("--serve", action="store_true",
-                   help="then serve the page on http://127.0.0.1:PORT/, rebuilt from the study on every reload, "
-                        "until Ctrl-C")
-    p.add_argument("--port", type=positive_int, help=f"port for --serve (default {DEFAULT_PORT})")
+                   help="then serve the page on http://127.0.0.1:PORT/, rebuilt on a reload when the study has "
+                        "changed, until Ctrl-C")
+    p.add_argument("--port", type=port_number, help=f"port for --serve (default {DEFAULT_PORT})")
+    p.add_argument("--host", help=f"address for --serve to listen on, and the one host name besides localhost "
+                                  f"that it answers to (default {DEFAULT_HOST})")
     p.set_defaults(handler=run_dashboard)
 
 
@@ -46,7 +57,6 @@ def _studies_in(studies_dir: Path) -> str:
 def load_study(name: str, storage: str | None, studies_dir: Path):
     """Load study ``name`` from ``storage`` (default: its SQLite file under ``studies_dir``), or fail in one line."""
     import optuna
-
 
     quiet_optuna()
     if storage is None:
@@ -81,10 +91,21 @@ def _out_path(args: argparse.Namespace) -> Path:
     return args.studies_dir / f"overlay-{'-'.join(args.names)}.html"
 
 
+def study_stamp(studies) -> tuple:
+    """A cheap token that changes whenever a trial starts or finishes: (count, last completion) per study."""
+    stamps = []
+    for study in studies:
+        trials = study.get_trials(deepcopy=False)
+        done = [t.datetime_complete for t in trials if t.datetime_complete is not None]
+        stamps.append((len(trials), len(done), max(done, default=None)))
+    return tuple(stamps)
+
+
 def run_dashboard(args: argparse.Namespace) -> int:
     """Write the dashboard (or overlay) and, with --serve, serve it until Ctrl-C."""
-    if args.port is not None and not args.serve:
-        raise UsageError("--port is only used with --serve")
+    for flag in ("port", "host"):
+        if getattr(args, flag) is not None and not args.serve:
+            raise UsageError(f"--{flag} is only used with --serve")
     if len(set(args.names)) != len(args.names):
         raise UsageError("a study name is given twice")
     out = _out_path(args)
@@ -97,13 +118,21 @@ def run_dashboard(args: argparse.Namespace) -> int:
                                    storage_hint=redact_url(loaded[0][1]))
         return write_overlay(studies, out)
 
-    build()
+    stamp = study_stamp(studies)
+    try:
+        build()
+    except OSError as e:
+        raise UsageError(f"cannot write {out}: {e.strerror or e} (in {out.parent}); "
+                         f"give --out FILE in a folder you can write") from None
     print(f"wrote {out}")
     if not args.serve:
         return 0
+    host = args.host or DEFAULT_HOST
     port = DEFAULT_PORT if args.port is None else args.port
-    server = make_server(out, port, build)
-    print(f"serving http://127.0.0.1:{server.server_address[1]}/ (rebuilt on every reload; Ctrl-C stops)")
+    server = make_server(out, port, build, stamp=lambda: study_stamp(studies), host=host, built_stamp=stamp)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"serving http://{shown}:{server.server_address[1]}/ (rebuilt on a reload when the study changed; "
+          f"Ctrl-C stops)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -111,33 +140,3 @@ def run_dashboard(args: argparse.Namespace) -> int:
     finally:
         server.server_close()
     return 0
-
-
-def make_server(page: Path, port: int, rebuild: Callable[[], object] | None = None) -> ThreadingHTTPServer:
-    """An HTTP server on 127.0.0.1:``port`` (0 = any free one) serving ``page`` only, rebuilt per request."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
-            if self.path.split("?", 1)[0] not in ("/", f"/{page.name}"):
-                self.send_error(404, "only the dashboard is served here")
-                return
-            if rebuild is not None:
-                try:
-                    rebuild()
-                except Exception as e:  # a storage hiccup mid-run: serve the last page rather than nothing
-                    print(f"nas dashboard: rebuilding failed, serving the last page: {e}", file=sys.stderr)
-            body = page.read_bytes()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 (the http.server API)
-            pass
-
-    try:
-        return ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    except OSError as e:
-        raise UsageError(f"--port {port}: cannot listen on it ({e.strerror or e})") from None

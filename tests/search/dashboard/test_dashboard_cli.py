@@ -1,15 +1,10 @@
-"""``nas dashboard``: files written where promised, offline HTML, one-line errors, and the --serve server."""
-
-import threading
-import urllib.error
-import urllib.request
+"""``nas dashboard``: files written where promised, offline HTML, one-line errors (the server: test_dashboard_server)."""
 
 import optuna
 import pytest
 
+from dashboard_fixtures import TRIALS, make_trial
 from search.cli import main
-from search.commands.dashboard import make_server
-from test_dashboard_data import TRIALS, make_trial
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -72,6 +67,12 @@ def test_any_storage_url(tmp_path):
     (["nope", "--storage", "sqlite:///{studies}/hand/study.db"],
      "no study 'nope' in sqlite:///{studies}/hand/study.db (studies there: hand)"),
     (["hand", "--port", "8123"], "--port is only used with --serve"),
+    (["hand", "--host", "box.lan"], "--host is only used with --serve"),
+    (["hand", "--serve", "--port", "70000"],
+     "nas dashboard: argument --port: must be a port from 1 to 65535, got 70000 (see nas dashboard --help)"),
+    (["hand", "--serve", "--port", "0"], "nas dashboard: argument --port: must be a port from 1 to 65535, got 0"),
+    (["hand", "--serve", "--port", "http"], "nas dashboard: argument --port: must be a port number, got 'http'"),
+    (["hand", "--no-such-flag"], "nas: unrecognized arguments: --no-such-flag (see nas --help)"),
     (["hand", "hand"], "a study name is given twice"),
     (["hand", "--out", "{tmp}/no/such/d.html"], "--out {tmp}/no/such/d.html: the folder {tmp}/no/such does not exist"),
     (["hand", "--storage", "nosuchdb://x"], "cannot open storage nosuchdb://x"),
@@ -89,29 +90,6 @@ def test_studies_dir_without_studies(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_server_rebuilds_the_page_per_request(tmp_path):
-    page = tmp_path / "dashboard.html"
-    builds = []
-
-    def rebuild():
-        builds.append(1)
-        page.write_text(f"<html>build {len(builds)}</html>")
-
-    server = make_server(page, 0, rebuild)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        assert urllib.request.urlopen(f"{base}/").read() == b"<html>build 1</html>"
-        assert urllib.request.urlopen(f"{base}/dashboard.html").read() == b"<html>build 2</html>"
-        with pytest.raises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen(f"{base}/study.db")
-        assert e.value.code == 404 and len(builds) == 2
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def test_page_of_a_study_that_has_only_begun(tmp_path):
     from search.dashboard import write_dashboard
     from search.plots import history_data
@@ -127,3 +105,14 @@ def test_page_of_a_study_that_has_only_begun(tmp_path):
     text = write_dashboard(study, tmp_path / "young.html", studies_dir=tmp_path).read_text()
     assert text.count('class="nas-plot"') == 1  # the history only
     assert "no complete trial within budget yet" in text and 'id="row-1"' in text
+
+
+def test_unwritable_output_folder_is_one_line(studies, tmp_path, capsys):
+    """The default page path lies under STUDIES_DIR/NAME/; here STUDIES_DIR is a file, so no folder can be made."""
+    blocker = tmp_path / "studies"
+    blocker.write_text("not a folder")
+    url = f"sqlite:///{studies / 'hand' / 'study.db'}"
+    assert main(["dashboard", "hand", "--storage", url, "--studies-dir", str(blocker)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"nas: error: cannot write {blocker}/hand/dashboard.html: Not a directory (in {blocker}/hand); "
+                   f"give --out FILE in a folder you can write\n")

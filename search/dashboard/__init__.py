@@ -1,0 +1,49 @@
+"""Study dashboards: one self-contained HTML file (plotly.js inlined, no network) drawn from ``plots`` data.
+
+:mod:`.figures` draws each plot, :mod:`.page` assembles the page from ``template.html``, :mod:`.server`
+serves it for ``nas dashboard --serve``; the two writers below are the only functions that touch files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from ..files import clean_stale_temps, write_atomic
+from ..plots import StudyData, importance_data, scaling_data, study_data
+from .page import SPLIT_NOTE, TOP_K, render_dashboard, render_overlay
+from .server import make_server
+
+__all__ = ["SPLIT_NOTE", "TOP_K", "make_server", "render_dashboard", "render_overlay", "write_dashboard",
+           "write_overlay"]
+
+
+def _write(text: str, out: Path) -> Path:
+    """Write atomically (a browser or the server never reads a half-written page), clearing dead writers' temps."""
+    clean_stale_temps(out.parent)
+    return write_atomic(out, text)
+
+
+def write_dashboard(study, out_path: str | Path, studies_dir: str | Path = "studies", top: int = TOP_K,
+                    storage_hint: str | None = None, chance: float | None = None,
+                    importance_note: str = "") -> Path:
+    """Write the dashboard of an Optuna study to ``out_path`` (one offline HTML file); the path written.
+
+    ``studies_dir/<name>/scaling.json``, when present, adds the scaling plot. ``storage_hint``, the
+    study's storage URL, goes into the line telling how to open it with optuna-dashboard (default:
+    the SQLite file under ``studies_dir`` where ``nas run`` keeps it, when it exists). ``chance`` and
+    ``importance_note`` are passed to :func:`render_dashboard` (with a note, importances are not computed).
+    """
+    d = study_data(study)
+    folder = Path(studies_dir) / d.name
+    if storage_hint is None:
+        db = folder / "study.db"
+        storage_hint = f"sqlite:///{db.resolve()}" if db.is_file() else ""
+    scaling = scaling_data(folder / "scaling.json")
+    importance = None if importance_note else importance_data(study)
+    return _write(render_dashboard(d, importance, scaling, top, storage_hint, chance, importance_note), Path(out_path))
+
+
+def write_overlay(studies: Sequence, out_path: str | Path) -> Path:
+    """Write one page overlaying the Pareto fronts of several Optuna studies; the path written."""
+    return _write(render_overlay([s if isinstance(s, StudyData) else study_data(s) for s in studies]), Path(out_path))

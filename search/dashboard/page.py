@@ -1,0 +1,236 @@
+"""The dashboard pages: plots from :mod:`.figures`, tables and a summary, put into ``template.html``.
+
+The template is a package resource (it ships in the wheel beside this module); it holds the CSS and
+the small script that shows a hovered trial in the details panel and finds a clicked one in the
+(sortable) trials table. ``render_*`` return the page as text; nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import string
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Sequence
+
+from space.report import human
+
+from ..plots import (ImportanceData, ScalingData, StudyData, TrialRow, best_trial, front_data, history_data,
+                     overlay_data, pattern_data, top_k)
+from .figures import (IMPORTANCE_BARS, acc_text, front_figure, history_figure, importance_figure, overlay_figure,
+                      pattern_figure, scaling_figure)
+
+TOP_K = 200  # rows of the trials table by default; every trial still shows in the details panel
+SPLIT_NOTE = "accuracy: validation split (the test split is only used by nas train)"
+
+
+@lru_cache(maxsize=1)
+def _template() -> string.Template:
+    return string.Template(resources.files(__package__).joinpath("template.html").read_text(encoding="utf-8"))
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a <script> element (no '</' can close it early)."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text.replace("</", "<\\/")
+
+
+class _Page:
+    """Collects plots (each a div plus its figure JSON) and sections of HTML, in order."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.count = 0
+
+    def add(self, html_text: str) -> None:
+        self.parts.append(html_text)
+
+    def plot(self, fig, height: int = 430) -> str:
+        import plotly.io as pio
+
+        self.count += 1
+        fid = f"nas-fig-{self.count}"
+        return (f'<div class="nas-plot" id="plot-{self.count}" data-fig="{fid}" style="height: {height}px"></div>'
+                f'<script id="{fid}" type="application/json">{_script_json(pio.to_json(fig))}</script>')
+
+    def render(self, title: str, summary: str, trials: dict[str, str]) -> str:
+        from plotly.offline import get_plotlyjs
+
+        return _template().substitute(title=html.escape(title), summary=summary, body="\n".join(self.parts),
+                                trials=_script_json(trials), plotlyjs=get_plotlyjs())
+
+
+def _cell(text: str, value: Any = None, cls: str = "") -> str:
+    v = "" if value is None else str(value)
+    c = f' class="{cls}"' if cls else ""
+    return f'<td{c} data-v="{html.escape(v)}">{html.escape(text)}</td>'
+
+
+def _trials_table(rows: Sequence[TrialRow], latency: bool, studies: Sequence[str] = ()) -> str:
+    """A sortable table of trials; with ``studies`` (one name per row) a study column, keys ``study#number``."""
+    head = ["rank"] + (["study"] if studies else []) + ["trial", "state", "accuracy", "params", "MACs"]
+    head += (["latency ms"] if latency else []) + ["architecture", "reason"]
+    text_cols = {"study", "state", "architecture", "reason"}
+    ths = "".join(f'<th class="text">{h}</th>' if h in text_cols else f"<th>{h}</th>" for h in head)
+    body = []
+    for rank, r in enumerate(rows, start=1):
+        study = studies[rank - 1] if studies else ""
+        key = f"{study}#{r.number}" if studies else str(r.number)
+        cells = [_cell(str(rank), rank)] + ([_cell(study, study, "text")] if studies else [])
+        cells += [_cell(str(r.number), r.number),
+                  _cell(r.state if r.status in (r.state, "ok") else f"{r.state} ({r.status})", r.state,
+                        f"text state-{r.state}"),
+                  _cell(acc_text(r.accuracy), r.accuracy),
+                  _cell(human(r.params) if r.params is not None else "", r.params),
+                  _cell(human(r.macs) if r.macs is not None else "", r.macs)]
+        if latency:
+            cells.append(_cell("" if r.latency_ms is None else f"{r.latency_ms:.3g}", r.latency_ms))
+        cells += [_cell(r.arch, r.arch, "text arch"), _cell(r.reason, r.reason, "text")]
+        body.append(f'<tr id="row-{html.escape(key)}" data-key="{html.escape(key)}">{"".join(cells)}</tr>')
+    return (f'<div class="table-box"><table class="sortable"><thead><tr>{ths}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>')
+
+
+def _trial_line(r: TrialRow, prefix: str = "") -> str:
+    bits = [f"{prefix}trial {r.number}", r.state if r.status in (r.state, "ok") else f"{r.state} ({r.status})"]
+    if r.accuracy is not None:
+        bits.append(f"accuracy {r.accuracy:.4f}")
+    if r.params is not None:
+        bits.append(f"{human(r.params)} params")
+    if r.macs is not None:
+        bits.append(f"{human(r.macs)} MACs")
+    if r.latency_ms is not None:
+        bits.append(f"{r.latency_ms:.3g} ms")
+    if not r.within_budget:
+        bits.append("over budget")
+    bits += [r.arch] + ([r.reason] if r.reason else [])
+    return " | ".join(b for b in bits if b)
+
+
+def _summary(d: StudyData) -> str:
+    """The lines under the title: counts, objectives, budgets, settings, and what the numbers mean."""
+    counts = {s: sum(r.state == s for r in d.rows) for s in ("complete", "pruned", "rejected", "failed", "running")}
+    parts = [f"{len(d.rows)} trials: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)]
+    parts.append("objectives: " + ", ".join(f"{o} ({dr})" for o, dr in zip(d.objectives, d.directions)))
+    if d.budget_macs is not None:
+        parts.append(f"MACs budget {human(d.budget_macs)} ({d.budget_macs:,})")
+    if d.min_macs:
+        parts.append(f"at least {human(d.min_macs)} MACs")
+    if d.params_budget is not None:
+        parts.append(f"params budget {human(d.params_budget)} ({d.params_budget:,})")
+    settings = ", ".join(f"{k} {d.attrs[k]}" for k in ("data", "resolution", "epochs", "seed") if k in d.attrs)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [" · ".join(parts)] + ([settings] if settings else []) + [
+        f"MACs = multiply-accumulates of conv and linear layers, the FLOPs of the EfficientNet paper. "
+        f"Generated {when}.", SPLIT_NOTE]
+    return "".join(f'<p class="summary">{html.escape(line)}</p>' for line in lines)
+
+
+def _note(text: str) -> str:
+    return f'<p class="note">{html.escape(text)}</p>'
+
+
+def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: ScalingData | None,
+                     top: int = TOP_K, storage_hint: str = "", chance: float | None = None,
+                     importance_note: str = "") -> str:
+    """The whole dashboard page of one study as HTML text.
+
+    ``chance``, the accuracy of guessing (1 / classes), draws a dotted line on the fronts and the history;
+    ``importance_note``, when given, replaces the importance plot (say why it is not drawn).
+    """
+    page = _Page()
+    page.add("<h2>Pareto front</h2>")
+    fronts = [front_data(d, x) for x in ("macs", "params", "latency") if x != "latency" or d.latency_label]
+    fronts = [f for f in fronts if f.x]
+    if fronts:
+        titles = {"macs": "accuracy vs MACs", "params": "accuracy vs params", "latency": "accuracy vs latency"}
+        page.add('<div class="grid">' + "".join(page.plot(front_figure(f, titles[f.x_name], chance)) for f in fronts)
+                 + "</div>")
+        page.add(_note("Front: the trials within budget that no other trial beats on both accuracy and cost. "
+                       "Faded: dominated; grey x: over budget."))
+    else:
+        page.add(_note("no complete trial yet"))
+    page.add("<h2>History</h2>")
+    if d.rows:
+        page.add(page.plot(history_figure(history_data(d), chance), 420))
+    else:
+        page.add(_note("no trials yet"))
+    page.add("<h2>Design patterns</h2>")
+    patterns = pattern_data(d)
+    if any(f.groups for f in patterns.factors):
+        page.add(page.plot(pattern_figure(patterns), 400))
+        page.add(_note("A trial whose stages mix block types or kernel sizes counts under each one it uses; "
+                       "SE on means at least one stage has squeeze-and-excitation."))
+    else:
+        page.add(_note("no complete trial with a genome yet"))
+    if importance_note:
+        page.add(_note(f"parameter importances: {importance_note}"))
+    elif importance is not None and importance.params:
+        bars = min(len(importance.params), IMPORTANCE_BARS)
+        page.add(page.plot(importance_figure(importance), max(260, 24 * bars + 110)))
+    else:
+        page.add(_note("parameter importances: not computable yet (they need two or more complete trials, "
+                       "and parameters that vary)"))
+    page.add("<h2>Best trial</h2>")
+    best = best_trial(d)
+    if best is None:
+        page.add(_note("no complete trial within budget yet"))
+    else:
+        page.add(f'<p class="summary">{html.escape(_trial_line(best.row))}</p>')
+        page.add('<div class="grid">'
+                 f'<div><b>shape flow (nas describe)</b><pre id="best-describe">{html.escape(best.describe_text)}</pre>'
+                 f'</div><div><b>genome JSON</b><pre id="best-genome">{html.escape(best.genome_json)}</pre></div>'
+                 "</div>")
+    ranked = top_k(d, top)
+    page.add(f"<h2>Trials (top {len(ranked)} of {len(d.rows)}; click a header to sort)</h2>")
+    page.add(_trials_table(ranked, bool(d.latency_label)))
+    if scaling is not None:
+        page.add("<h2>Scaling</h2>")
+        page.add(page.plot(scaling_figure(scaling), 420))
+    if storage_hint:
+        page.add(_note(f"This is a plain Optuna study; optuna-dashboard opens it too: "
+                       f"optuna-dashboard {storage_hint}"))
+    trials = {str(r.number): _trial_line(r) for r in d.rows}
+    return page.render(f"nas study {d.name}", _summary(d), trials)
+
+
+def render_overlay(studies: Sequence[StudyData]) -> str:
+    """The overlay page of several studies' fronts as HTML text."""
+    page = _Page()
+    page.add("<h2>Pareto fronts</h2>")
+    overlays = [overlay_data(studies, x) for x in ("macs", "params")]
+    if any(f.x for o in overlays for f in o.fronts):
+        page.add('<div class="grid">' + "".join(
+            page.plot(overlay_figure(o, f"accuracy vs {'MACs' if o.fronts[0].x_name == 'macs' else 'params'}"))
+            for o in overlays) + "</div>")
+    else:
+        page.add(_note("none of the studies has a complete trial yet"))
+    page.add("<h2>Studies</h2>")
+    head = "".join(f"<th{' class=text' if h == 'study' else ''}>{h}</th>"
+                   for h in ("study", "trials", "complete", "front", "best accuracy", "MACs budget", "params budget"))
+    body = []
+    for d, f in zip(studies, overlays[0].fronts):
+        scored = [r.accuracy for r in d.rows if r.state == "complete" and r.within_budget and r.accuracy is not None]
+        cells = [_cell(d.name, d.name, "text"), _cell(str(len(d.rows)), len(d.rows)),
+                 _cell(str(sum(r.state == "complete" for r in d.rows)), sum(r.state == "complete" for r in d.rows)),
+                 _cell(str(sum(f.on_front)), sum(f.on_front)), _cell(acc_text(max(scored, default=None)),
+                                                                      max(scored, default=None)),
+                 _cell(human(d.budget_macs) if d.budget_macs else "", d.budget_macs),
+                 _cell(human(d.params_budget) if d.params_budget else "", d.params_budget)]
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    page.add(f'<div class="table-box"><table class="sortable"><thead><tr>{head}</tr></thead>'
+             f'<tbody>{"".join(body)}</tbody></table></div>')
+    page.add("<h2>Front trials (on accuracy vs MACs; click a header to sort)</h2>")
+    rows, names = [], []
+    for d, f in zip(studies, overlays[0].fronts):
+        by_number = {r.number: r for r in d.rows}
+        for i in f.front():
+            rows.append(by_number[f.numbers[i]])
+            names.append(d.name)
+    page.add(_trials_table(rows, False, names))
+    trials = {f"{d.name}#{r.number}": _trial_line(r, f"{d.name}: ") for d in studies for r in d.rows}
+    return page.render("nas studies " + ", ".join(d.name for d in studies), "", trials)
+
+
