@@ -21,11 +21,11 @@ import torch
 from optuna.trial import TrialState
 from torch import nn
 
-import search.study
+import search.study.trial as trial_mod
 from search.cli import main
 from search.train import TrainResult
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATA = "synthetic:240:16:4"
 # a narrow space keeps each CPU trial short (the one test_run uses)
 TINY = {"stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
@@ -231,9 +231,9 @@ class Faulty(nn.Module):
 
 def inject(monkeypatch, faults: list[str]) -> None:
     """The study's n-th built network gets faults[n] (networks past the list are sound)."""
-    real = search.study.build
+    real = trial_mod.build
     built = iter(faults)
-    monkeypatch.setattr(search.study, "build", lambda g: Faulty(real(g), next(built, "none")))
+    monkeypatch.setattr(trial_mod, "build", lambda g: Faulty(real(g), next(built, "none")))
 
 
 def trained(study: optuna.Study) -> list:
@@ -243,7 +243,7 @@ def trained(study: optuna.Study) -> list:
 
 def test_each_kind_of_failing_trial_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch, capsys):
     inject(monkeypatch, ["oom", "nan", "exception"])
-    real_train = search.study.train_proxy
+    real_train = trial_mod.train_proxy
     calls = []
 
     def train(model, data, cfg, *a, **k):  # the 4th training reports a timeout, as train_proxy would
@@ -253,7 +253,7 @@ def test_each_kind_of_failing_trial_is_recorded_and_the_study_goes_on(tmp_path, 
                                epochs=2, val_acc=0.5, val_loss=1.0)
         return real_train(model, data, cfg, *a, **k)
 
-    monkeypatch.setattr(search.study, "train_proxy", train)
+    monkeypatch.setattr(trial_mod, "train_proxy", train)
     assert main(run_args(tmp_path, "f", "--trials", "3", "--max-failures", "5", "--sampler", "random")) == 0
     study = load(sqlite_url(tmp_path, "f"), "f")
     runs = trained(study)
