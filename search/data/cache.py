@@ -11,7 +11,7 @@ import torch
 
 from .core import DataError, Splits, one_line
 
-CACHE_VERSION = 1  # bump when the cached layout or decoding changes
+CACHE_VERSION = 2  # bump when the cached layout or decoding changes (2: safe decoding, every mode)
 
 
 def default_cache_dir() -> Path:
