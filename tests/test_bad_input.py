@@ -1,6 +1,8 @@
-"""Bad invocations of every command, each a real ``nas`` process: exit 2, one clear line, no traceback.
+"""Bad invocations of every command: exit 2, one clear line, no traceback.
 
-Many of them aim at an existing study, which must come out byte for byte as it went in.
+Many of them aim at an existing study, which must come out byte for byte as it went in. The table runs
+in-process (``main(argv)``); a few rows also run as real ``nas`` processes, to prove the installed entry
+point behaves the same (the process is what a user starts).
 """
 
 import hashlib
@@ -22,7 +24,7 @@ TINY = {"stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": 
         "stem_widths": [8, 16]}
 UNWRITABLE = "@unwritable"  # stands for a folder nobody may create a study in (see unwritable())
 
-pytestmark = pytest.mark.slow  # ~30 processes, each importing torch
+SUBPROCESS_ROWS = (0, 7, 18)  # a usage error, a data error and a storage error, as real processes
 
 
 def run(*extra: str, budget: str = "3M", data: str = DATA) -> list[str]:
@@ -44,10 +46,16 @@ BAD = [
     (["train", "resnet20", "--data", "corrupt.tar.gz"], "--data corrupt.tar.gz: cannot read the archive"),
     (["train", "resnet20", "--data", "empty"], "--data empty: no image files found"),
     (["train", "resnet20", "--data", DATA, "--device", "cuda"], "--device cuda: no CUDA GPU is available"),
-    (["train", "study:nosuch", "--data", DATA], "study:nosuch: studies/nosuch/best.json does not exist"),
-    (run(budget="5M"), "study 's' was started with budget_macs=3000000, not 5000000"),
+    (["train", "study:nosuch", "--data", DATA], "study:nosuch: no study 'nosuch' in studies/"),
+    (run(budget="5M"), "study 's' was started with other settings (budget.max_macs: 3000000 -> 5000000)"),
     (run(budget="400MB"), "budget '400MB' is not understood"),
-    (run("--objectives", "accuracy,macs"), "study 's' was started with objectives=['accuracy']"),
+    (run("--objectives", "accuracy,macs"), "objectives: ['accuracy'] -> ['accuracy', 'macs']"),
+    (run("--batch-size", "32"), "train.batch_size: 64 -> 32"),
+    (run("--max-train-images", "50"), "train.max_train_images: None -> 50"),
+    (run("--budget", "1000"), "fits 1000 MACs"),
+    (run("--max-train-images", "3"), "--max-train-images 3 is fewer than the 4 classes"),
+    (run("--storage", "sqlite://"), "an in-memory SQLite database forgets the study"),
+    (["dashboard", "s", "--port", "70000"], "must be a port from 1 to 65535"),
     (run("--space", "unknown.json"), "unknown.json: unknown field 'colour'"),
     (run("--space", "malformed.yaml"), "malformed.yaml: malformed YAML"),
     (run("--space", "invalid.yaml"), "space.depths: must be [min, max] whole numbers"),
@@ -65,6 +73,7 @@ BAD = [
     (["scale", "--base", "study:s", "--data", DATA], "--data is only used with --derive"),
     (["dashboard", "nosuch"], "no study 'nosuch' in studies/ (studies there: s;"),
     (["dashboard", "s", "--port", "9000"], "--port is only used with --serve"),
+    (["show", "nosuch"], "no study 'nosuch' in studies/"),
     (["dashboard", "s", "--storage", "postgresql://u:secret@127.0.0.1:1/x"],
      "cannot open storage postgresql://u:***@127.0.0.1:1/x: "),
 ]
@@ -109,20 +118,37 @@ def snapshot(folder: Path) -> dict[str, str]:
             for p in sorted((folder / "studies").rglob("*")) if p.is_file()}
 
 
+def check(folder: Path, argv: list[str], code: int, stderr: str, stdout: str, before: dict) -> None:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr, stderr
+    assert code == 2 and len(lines) == 1, stderr
+    assert "secret" not in lines[0]
+    assert stdout == ""
+    assert snapshot(folder) == before
+    assert "studies/s/study.db" in before  # the study the rows aim at is there to be spared
+
+
 @pytest.mark.parametrize("argv, message", BAD, ids=[f"{i:02d}-{a[0]}" for i, (a, _) in enumerate(BAD)])
-def test_bad_invocation_is_one_clear_line_and_leaves_the_study_alone(folder, argv, message):
+def test_bad_invocation_is_one_clear_line_and_leaves_the_study_alone(folder, argv, message, monkeypatch, capsys):
     if "cuda" in argv and torch.cuda.is_available():
         pytest.skip("a GPU is present")
     argv = [unwritable(folder) if a == UNWRITABLE else a for a in argv]
     before = snapshot(folder)
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("NAS_CACHE", str(folder / "cache"))
+    code = main(argv)
+    out = capsys.readouterr()
+    check(folder, argv, code, out.err, out.out, before)
+    assert out.err.startswith("nas: error: ") and message in out.err, out.err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("row", SUBPROCESS_ROWS)
+def test_bad_invocation_as_a_real_process(folder, row):
+    argv, message = BAD[row]
+    before = snapshot(folder)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NAS_CACHE": str(folder / "cache")}
     done = subprocess.run([sys.executable, "-m", "search.cli", *argv], cwd=folder, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert "Traceback" not in done.stderr, done.stderr
-    assert done.returncode == 2 and len(lines) == 1, done.stderr
-    assert lines[0].startswith("nas: error: ") and message in lines[0], lines[0]
-    assert "secret" not in lines[0]
-    assert done.stdout == ""
-    assert snapshot(folder) == before
-    assert "studies/s/study.db" in before  # the study the rows aim at is there to be spared
+    check(folder, argv, done.returncode, done.stderr, done.stdout, before)
+    assert done.stderr.startswith("nas: error: ") and message in done.stderr, done.stderr

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from ..cli import FLOPS_NOTE, UsageError, positive_int
-from ..dashboard import TOP_K, make_server, write_dashboard, write_overlay
-from ..study import default_storage, open_storage, quiet_optuna, redact_url
+from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, load_study, positive_int
+
+TOP_K = 200  # as search.dashboard.TOP_K, spelled here to keep --help light
 
 DEFAULT_PORT = 8080
 DEFAULT_HOST = "127.0.0.1"
@@ -32,8 +33,9 @@ def add(sub: argparse._SubParsersAction) -> None:
                     "several names, one page overlaying their Pareto fronts. Safe to run while a search is going.",
         epilog=FLOPS_NOTE)
     p.add_argument("names", nargs="+", metavar="NAME", help="study name; give several to overlay their fronts")
-    p.add_argument("--storage", help="Optuna storage URL holding the studies (default: sqlite under "
-                                     "STUDIES_DIR/NAME/study.db, as nas run writes)")
+    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None,
+                   help=f"Optuna storage URL holding the studies (default ${STORAGE_ENV}, else sqlite under "
+                        "STUDIES_DIR/NAME/study.db, as nas run writes)")
     p.add_argument("--studies-dir", type=Path, default=Path("studies"), help="where studies live (default ./studies)")
     p.add_argument("--out", type=Path, metavar="FILE", help="the HTML file (default STUDIES_DIR/NAME/dashboard.html; "
                                                             "for several studies STUDIES_DIR/overlay-A-B.html)")
@@ -45,37 +47,6 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", help=f"address for --serve to listen on, and the one host name besides localhost "
                                   f"that it answers to (default {DEFAULT_HOST})")
     p.set_defaults(handler=run_dashboard)
-
-
-def _studies_in(studies_dir: Path) -> str:
-    if not studies_dir.is_dir():
-        return f"{studies_dir} does not exist"
-    names = sorted(p.parent.name for p in studies_dir.glob("*/study.db"))
-    return f"studies there: {', '.join(names)}" if names else f"{studies_dir} holds no study"
-
-
-def load_study(name: str, storage: str | None, studies_dir: Path):
-    """Load study ``name`` from ``storage`` (default: its SQLite file under ``studies_dir``), or fail in one line."""
-    import optuna
-
-    quiet_optuna()
-    if storage is None:
-        if not (studies_dir / name / "study.db").is_file():
-            raise UsageError(f"no study {name!r} in {studies_dir}/ ({_studies_in(studies_dir)}; "
-                             f"give --storage URL for a study stored elsewhere)")
-        url = default_storage(studies_dir, name)
-    else:
-        url = storage
-        if url.startswith("sqlite:///"):  # SQLAlchemy would silently create an empty database
-            path = Path(url[len("sqlite:///"):].split("?", 1)[0])
-            if str(path) not in ("", ":memory:") and not path.is_file():
-                raise UsageError(f"--storage {url}: no such file {path}")
-    rdb = open_storage(url)
-    names = sorted(s.study_name for s in rdb.get_all_studies())
-    if name not in names:
-        there = f"studies there: {', '.join(names)}" if names else "it holds no study"
-        raise UsageError(f"no study {name!r} in {redact_url(url)} ({there})")
-    return optuna.load_study(study_name=name, storage=rdb), url
 
 
 def _out_path(args: argparse.Namespace) -> Path:
@@ -103,6 +74,9 @@ def study_stamp(studies) -> tuple:
 
 def run_dashboard(args: argparse.Namespace) -> int:
     """Write the dashboard (or overlay) and, with --serve, serve it until Ctrl-C."""
+    from ..dashboard import make_server, write_dashboard, write_overlay
+    from ..study import redact_url
+
     for flag in ("port", "host"):
         if getattr(args, flag) is not None and not args.serve:
             raise UsageError(f"--{flag} is only used with --serve")

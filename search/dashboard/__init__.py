@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..files import clean_stale_temps, write_atomic
-from ..plots import StudyData, importance_data, scaling_data, study_data
+from ..plots import StudyData, from_view, importance_data, scaling_data
+from ..results import chance_stop, read_scaling, read_study
 from .page import SPLIT_NOTE, TOP_K, render_dashboard, render_overlay
 from .server import make_server
 
@@ -34,16 +35,22 @@ def write_dashboard(study, out_path: str | Path, studies_dir: str | Path = "stud
     the SQLite file under ``studies_dir`` where ``nas run`` keeps it, when it exists). ``chance`` and
     ``importance_note`` are passed to :func:`render_dashboard` (with a note, importances are not computed).
     """
-    d = study_data(study)
+    view = read_study(study)
+    d = from_view(view)
     folder = Path(studies_dir) / d.name
     if storage_hint is None:
         db = folder / "study.db"
         storage_hint = f"sqlite:///{db.resolve()}" if db.is_file() else ""
-    scaling = scaling_data(folder / "scaling.json")
+    items = read_scaling(folder / "scaling.json")
+    scaling = None if items is None else scaling_data(items, str(folder / "scaling.json"))
+    chance = d.chance if chance is None else chance
+    scored = [r for r in view.trials if r.at_chance is not None]
+    if not importance_note and (chance_stop(view) or (scored and all(r.at_chance for r in scored))):
+        importance_note = "parameter importances: not drawn, every trial scored at chance"
     importance = None if importance_note else importance_data(study)
     return _write(render_dashboard(d, importance, scaling, top, storage_hint, chance, importance_note), Path(out_path))
 
 
 def write_overlay(studies: Sequence, out_path: str | Path) -> Path:
     """Write one page overlaying the Pareto fronts of several Optuna studies; the path written."""
-    return _write(render_overlay([s if isinstance(s, StudyData) else study_data(s) for s in studies]), Path(out_path))
+    return _write(render_overlay([s if isinstance(s, StudyData) else from_view(read_study(s)) for s in studies]), Path(out_path))

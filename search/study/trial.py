@@ -54,9 +54,9 @@ def rung_pruner(study: optuna.Study, epochs: int) -> Callable[[int, float], bool
 
 def sample(trial: Any, settings: StudySettings, space: Any) -> Any:
     """The trial's genome, drawn from the space and solved to the budget; Rejected when it cannot fit."""
-    from ..sampling import Infeasible
+    from ..sampling import DataShape, Infeasible
 
-    shape = (settings.resolution, settings.channels, settings.num_classes)
+    shape = DataShape(settings.resolution, settings.channels, settings.num_classes)
     try:
         return space.sample(trial, shape, settings.budget, len(settings.objectives))
     except Infeasible as e:
@@ -71,7 +71,7 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: Stu
     optuna.TrialPruned or TrialFailed."""
     if genome is None:
         sampled = sample(trial, settings, space)
-        genome, solved = sampled.genome, sampled.solved_dict()
+        genome, solved = sampled.genome, sampled.attrs()
     else:
         solved = None
     cost = record_genome(trial, genome, **({"solved": solved} if solved else {}))

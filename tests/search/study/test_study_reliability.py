@@ -24,12 +24,10 @@ from torch import nn
 import search.study.trial as trial_mod
 from search.cli import main
 from search.train import TrainResult
+from tiny_search import counted, load, run_args, sqlite_url
 
 ROOT = Path(__file__).resolve().parents[3]
-DATA = "synthetic:240:16:4"
 # a narrow space keeps each CPU trial short (the one test_run uses)
-TINY = {"stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
-        "stem_widths": [8, 16]}
 TRIAL_LINE = re.compile(r"\| (?:w\d+ )?trial (\d+) ")
 
 pytestmark = pytest.mark.slow
@@ -44,38 +42,12 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def run_args(tmp_path: Path, study: str, *extra: str, data: str = DATA, epochs: int = 1) -> list[str]:
-    """``nas run`` arguments for a tiny CPU search in tmp_path."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    space = tmp_path / "tiny.json"
-    space.write_text(json.dumps(TINY))
-    return ["run", "--budget", "3M", "--data", data, "--epochs", str(epochs), "--batch-size", "64",
-            "--space", str(space), "--study", study, "--studies-dir", str(tmp_path / "studies"),
-            "--cache-dir", str(tmp_path / "cache"), "--device", "cpu", *extra]
-
-
 def nas(tmp_path: Path, args: list[str], log: str) -> subprocess.Popen:
     """Start ``nas ARGS`` as its own process; stdout and stderr go to tmp_path/LOG.out and .err."""
     # one torch thread each: two processes on a small machine would otherwise fight over every core
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NAS_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, "-m", "search.cli", *args], cwd=tmp_path, env=env,
                             stdout=open(tmp_path / f"{log}.out", "w"), stderr=open(tmp_path / f"{log}.err", "w"))
-
-
-def sqlite_url(tmp_path: Path, study: str) -> str:
-    return f"sqlite:///{tmp_path / 'studies' / study / 'study.db'}"
-
-
-def load(url: str, study: str) -> optuna.Study:
-    # a reader beside running writers waits for their locks, as the tool itself does
-    engine = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
-    return optuna.load_study(study_name=study, storage=optuna.storages.RDBStorage(url, engine_kwargs=engine))
-
-
-def counted(study: optuna.Study) -> list:
-    """The trials --trials counts: trained to the end (ok) or pruned."""
-    return [t for t in study.get_trials() if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
-            and t.user_attrs.get("status") in ("ok", "pruned")]
 
 
 def finished_snapshot(study: optuna.Study) -> dict:
@@ -107,7 +79,7 @@ def test_kill_9_mid_trial_then_rerun_loses_nothing_and_fails_the_interrupted_tri
         time.sleep(0.05)
         if "study k:" not in (tmp_path / "first.err").read_text():
             continue  # the study is not created yet: a reader now would race the run to create the tables
-        trials = load(url, "k").get_trials()
+        trials = load(tmp_path, "k", url).get_trials()
         done = [t for t in trials if t.state == TrialState.COMPLETE]
         # a trial past its first epoch but not its last is mid-training: it cannot finish in the instant before
         # the kill
@@ -118,7 +90,7 @@ def test_kill_9_mid_trial_then_rerun_loses_nothing_and_fails_the_interrupted_tri
             victim = training[0].number
     assert proc.wait(30) == -signal.SIGKILL
 
-    before = load(url, "k")
+    before = load(tmp_path, "k", url)
     snapshot = finished_snapshot(before)
     assert [t.number for t in before.get_trials(states=(TrialState.RUNNING,))] == [victim]
     assert sum(t.state == TrialState.COMPLETE for t in before.get_trials()) >= 2
@@ -126,7 +98,7 @@ def test_kill_9_mid_trial_then_rerun_loses_nothing_and_fails_the_interrupted_tri
 
     rerun = nas(tmp_path, args, "second")
     assert wait(rerun) == 0, (tmp_path / "second.err").read_text()
-    after = load(url, "k")
+    after = load(tmp_path, "k", url)
     assert {n: v for n, v in finished_snapshot(after).items() if n in snapshot} == snapshot
     dead = after.trials[victim]
     assert dead.state == TrialState.FAIL
@@ -182,7 +154,7 @@ def test_workers_on_local_storage_make_exactly_the_trials_asked_for(tmp_path):
     proc = nas(tmp_path, run_args(tmp_path, "w", "--trials", "4", "--workers", "2"), "w")
     err = tmp_path / "w.err"
     assert wait(proc) == 0, err.read_text()
-    study = load(sqlite_url(tmp_path, "w"), "w")
+    study = load(tmp_path, "w")
     check_exact(study, 4, [err.read_text()])
     assert {t.user_attrs["worker"] for t in study.trials} == {0, 1}
 
@@ -190,7 +162,7 @@ def test_workers_on_local_storage_make_exactly_the_trials_asked_for(tmp_path):
 def test_two_commands_on_one_local_study_make_exactly_the_trials_asked_for(tmp_path):
     codes, logs = two_commands(tmp_path, "c", 4, None)
     assert codes == [0, 0], logs
-    check_exact(load(sqlite_url(tmp_path, "c"), "c"), 4, logs)
+    check_exact(load(tmp_path, "c"), 4, logs)
 
 
 def test_workers_and_commands_on_postgresql_make_exactly_the_trials_asked_for(tmp_path):
@@ -199,11 +171,11 @@ def test_workers_and_commands_on_postgresql_make_exactly_the_trials_asked_for(tm
     try:
         codes, logs = two_commands(tmp_path, name, 4, url)
         assert codes == [0, 0], logs
-        check_exact(load(url, name), 4, logs)
+        check_exact(load(tmp_path, name, url), 4, logs)
         # the same study again, now with two workers in one command: four more trials, exactly
         proc = nas(tmp_path, run_args(tmp_path, name, "--trials", "8", "--workers", "2", "--storage", url), "w")
         assert wait(proc) == 0, (tmp_path / "w.err").read_text()
-        check_exact(load(url, name), 8, logs + [(tmp_path / "w.err").read_text()])
+        check_exact(load(tmp_path, name, url), 8, logs + [(tmp_path / "w.err").read_text()])
     finally:
         with contextlib.suppress(Exception):  # leave the test database as it was
             optuna.delete_study(study_name=name, storage=url)
@@ -255,7 +227,7 @@ def test_each_kind_of_failing_trial_is_recorded_and_the_study_goes_on(tmp_path, 
 
     monkeypatch.setattr(trial_mod, "train_proxy", train)
     assert main(run_args(tmp_path, "f", "--trials", "3", "--max-failures", "5", "--sampler", "random")) == 0
-    study = load(sqlite_url(tmp_path, "f"), "f")
+    study = load(tmp_path, "f")
     runs = trained(study)
     failed = [(t.state, t.user_attrs["status"]) for t in runs[:4]]
     assert failed == [(TrialState.FAIL, "oom"), (TrialState.FAIL, "nan"), (TrialState.FAIL, "error"),
@@ -276,24 +248,24 @@ def test_a_run_whose_trials_all_fail_stops_after_max_failures(tmp_path, monkeypa
     errors = [line for line in err if line.startswith("nas: error:")]
     assert errors == [err[-1]] == [("nas: error: stopped after 3 failed trials in a row; the last one: error: "
                                     "RuntimeError: mat1 and mat2 shapes cannot be multiplied (64x24 and 32x4)")]
-    assert [t.state for t in trained(load(sqlite_url(tmp_path, "x"), "x"))] == [TrialState.FAIL] * 3
+    assert [t.state for t in trained(load(tmp_path, "x"))] == [TrialState.FAIL] * 3
 
 
 def test_ctrl_c_fails_the_trial_in_flight_at_once(tmp_path, monkeypatch, capsys):
     inject(monkeypatch, ["none", "ctrl-c"])
     assert main(run_args(tmp_path, "i", "--trials", "3", "--sampler", "random")) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "nas: error: interrupted"
-    runs = trained(load(sqlite_url(tmp_path, "i"), "i"))
+    runs = trained(load(tmp_path, "i"))
     assert [(t.state, t.user_attrs["status"]) for t in runs] == [(TrialState.COMPLETE, "ok"),
                                                                  (TrialState.FAIL, "interrupted")]
-    assert runs[1].user_attrs["reason"] == "stopped by Ctrl-C"
+    assert runs[1].user_attrs["reason"] == "stopped by Ctrl-C or SIGTERM"
 
 
 def test_trial_timeout_fails_a_slow_trial_with_status_timeout(tmp_path):
     # 3600 images x 30 epochs take any CPU well over the limit of 1 s, even for the smallest network of the space
     assert main(run_args(tmp_path, "t", "--trials", "2", "--trial-timeout", "1s", "--max-failures", "2",
                          data="synthetic:4000:32:4", epochs=30)) == 1
-    runs = trained(load(sqlite_url(tmp_path, "t"), "t"))
+    runs = trained(load(tmp_path, "t"))
     assert [(t.state, t.user_attrs["status"]) for t in runs] == [(TrialState.FAIL, "timeout")] * 2
     assert all(t.user_attrs["reason"].startswith("time limit of 1 s reached in epoch ") for t in runs)
 
@@ -302,7 +274,7 @@ def test_trial_timeout_fails_a_slow_trial_with_status_timeout(tmp_path):
 
 def genomes(tmp_path: Path, seed: int, trials: int) -> list[str]:
     assert main(run_args(tmp_path, "d", "--trials", str(trials), "--seed", str(seed))) == 0
-    return [t.user_attrs.get("arch", "") for t in load(sqlite_url(tmp_path, "d"), "d").trials]
+    return [t.user_attrs.get("arch", "") for t in load(tmp_path, "d").trials]
 
 
 def test_same_seed_and_data_give_the_same_genomes_with_the_default_sampler(tmp_path):

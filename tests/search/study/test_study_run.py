@@ -1,41 +1,20 @@
-"""nas run end to end on the CPU: the study, its attributes, the budget, resume, workers, bad input."""
+"""nas run end to end on the CPU: the study, its records, the budget, resume, reruns, warm starts, bad flags."""
 
+import hashlib
 import json
-import os
 
-import optuna
 import pytest
 from optuna.trial import TrialState
 
 from search.cli import main
+from tiny_search import DATA, counted, load, run_args
 
-DATA = "synthetic:240:16:4"
 ATTRS = {"genome", "arch", "params", "macs", "acts", "receptive_field", "val_acc", "val_acc_history",
-         "train_seconds", "latency_ms", "device", "status", "reason"}
-
-
-# a narrow space keeps each CPU trial well under a second; the default space is tested in test_searchspace
-TINY = {"stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
-        "stem_widths": [8, 16]}
+         "train_seconds", "latency_ms", "device", "status", "reason", "at_chance", "worker"}
 
 
 def run(tmp_path, *extra, study="s", budget="3M"):
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    space = tmp_path / "tiny.json"
-    space.write_text(json.dumps(TINY))
-    argv = ["run", "--budget", budget, "--data", DATA, "--epochs", "1", "--studies-dir", str(tmp_path / "studies"),
-            "--study", study, "--cache-dir", str(tmp_path / "cache"), "--batch-size", "64", "--space", str(space),
-            *extra]
-    return main(argv)
-
-
-def load(tmp_path, study="s"):
-    return optuna.load_study(study_name=study, storage=f"sqlite:///{tmp_path / 'studies' / study / 'study.db'}")
-
-
-def counted(study):
-    return [t for t in study.trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
-            and t.user_attrs["status"] in ("ok", "pruned")]
+    return main(run_args(tmp_path, study, *extra, budget=budget))
 
 
 @pytest.mark.slow
@@ -51,44 +30,84 @@ def test_smoke_run_records_everything_and_respects_the_budget(tmp_path, capsys):
         assert t.user_attrs["macs"] <= 3_000_000 and t.user_attrs["status"] == "ok"
         assert t.values[0] == t.user_attrs["val_acc"] == t.user_attrs["val_acc_history"][-1]
         assert len(t.user_attrs["val_acc_history"]) == 1
-    for t in study.trials:  # rejected trials were never trained and are told to the sampler as infeasible
+    for t in study.trials:  # rejected trials were never trained; they are failed trials with that status
         if t.user_attrs.get("status") == "rejected":
-            assert t.state == TrialState.PRUNED and "val_acc" not in t.user_attrs
-    assert study.user_attrs["budget_macs"] == 3_000_000 and study.user_attrs["objectives"] == ["accuracy"]
+            assert t.state == TrialState.FAIL and "val_acc" not in t.user_attrs
+    settings = study.user_attrs["nas_settings"]
+    assert settings["budget"]["max_macs"] == 3_000_000 and settings["objectives"] == ["accuracy"]
+    assert settings["train"]["batch_size"] == 64 and settings["split_seed"] == 0
+    assert study.system_attrs["study:metric_names"] == ["accuracy"]
     folder = tmp_path / "studies" / "s"
     best = json.loads((folder / "best.json").read_text())
-    assert best["val_acc"] == max(t.values[0] for t in complete)
+    assert best["val_acc"] == max(t.values[0] for t in complete) and best["split"] == "validation"
     assert (folder / "trials.csv").read_text().count("\n") == len(study.trials) + 1
 
 
 @pytest.mark.slow
-def test_resume_runs_only_the_trials_still_owed(tmp_path):
+def test_resume_runs_only_the_trials_still_owed_and_a_correct_rerun_with_nothing_owed_exits_0(tmp_path):
     assert run(tmp_path, "--trials", "3") == 0
     first = {t.number: t.user_attrs["arch"] for t in counted(load(tmp_path))}
     assert len(first) == 3
-    assert run(tmp_path, "--trials", "6") == 0
+    assert run(tmp_path, "--trials", "6", "--seed", "5") == 0  # another --seed steers only: accepted
     study = load(tmp_path)
     assert len(counted(study)) == 6
     assert {t.number: t.user_attrs["arch"] for t in counted(study) if t.number in first} == first
+    assert run(tmp_path, "--trials", "6") == 0 and len(load(tmp_path).trials) == len(study.trials)
+
+
+def db_hash(tmp_path):
+    return hashlib.sha256((tmp_path / "studies" / "s" / "study.db").read_bytes()).hexdigest()
 
 
 @pytest.mark.slow
-def test_two_workers_produce_exactly_the_trials_asked_for(tmp_path):
-    assert run(tmp_path, "--trials", "4", "--workers", "2", "--sampler", "random") == 0
+@pytest.mark.parametrize("extra, difference", [
+    (("--batch-size", "32"), "train.batch_size: 64 -> 32"),
+    (("--max-train-images", "100"), "train.max_train_images: None -> 100"),
+    (("--space", "free"), "space.depths: [1, 2] -> [1, 4]"),
+    (("--epochs", "2"), "train.epochs: 1 -> 2"),
+])
+def test_a_rerun_with_other_settings_is_refused_and_leaves_the_database_unchanged(tmp_path, capsys, extra,
+                                                                                 difference):
+    assert run(tmp_path, "--trials", "1") == 0
+    before = db_hash(tmp_path)
+    capsys.readouterr()
+    args = run_args(tmp_path, "s", "--trials", "2")
+    i = args.index(extra[0]) if extra[0] in args else None
+    if i is not None:
+        args[i + 1] = extra[1]
+    else:
+        args += list(extra)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "was started with other settings" in err and difference in err, err
+    assert db_hash(tmp_path) == before
+
+
+@pytest.mark.slow
+def test_enqueued_params_reproduce_the_genome_and_enqueued_genomes_are_trained(tmp_path):
+    assert run(tmp_path, "--trials", "2", "--sampler", "random") == 0
     study = load(tmp_path)
-    assert len(counted(study)) == 4
-    assert not [t for t in study.trials if t.state == TrialState.RUNNING]
-    assert {t.user_attrs["worker"] for t in study.trials} == {0, 1}
+    done = study.get_trials(states=(TrialState.COMPLETE,))[0]
+    study.enqueue_trial(done.params)  # Optuna's warm start, as optuna-dashboard offers it
+    assert run(tmp_path, "--trials", "3", "--sampler", "random", "--enqueue", "resnet20") == 0
+    study = load(tmp_path)
+    assert not study.get_trials(states=(TrialState.WAITING, TrialState.RUNNING))
+    again = [t for t in study.trials if t.number > 1 and t.params == done.params]
+    assert again and again[0].user_attrs["genome"] == done.user_attrs["genome"]
+    warm = [t for t in study.trials if "enqueued_genome" in t.user_attrs]
+    assert len(warm) == 1 and warm[0].user_attrs["arch"].startswith("cifar:16 res_d3_w16_s1_k3_zp")
 
 
 @pytest.mark.slow
-def test_two_objectives_give_a_pareto_front(tmp_path, capsys):
+def test_two_objectives_give_a_budget_aware_pareto_front(tmp_path, capsys):
     assert run(tmp_path, "--trials", "4", "--objectives", "accuracy,macs", "--json") == 0
     summary = json.loads(capsys.readouterr().out)
     study = load(tmp_path)
     assert [d.name for d in study.directions] == ["MAXIMIZE", "MINIMIZE"]
-    front = {r["trial"] for r in summary["pareto"]}
-    assert front == {t.number for t in study.best_trials}
+    points = {t.number: (t.values[0], t.values[1]) for t in study.get_trials(states=(TrialState.COMPLETE,))}
+    brute = {n for n, (a, m) in points.items()
+             if not any(a2 >= a and m2 <= m and (a2, m2) != (a, m) for a2, m2 in points.values())}
+    assert {r["trial"] for r in summary["pareto"]} == brute
     for t in study.get_trials(states=(TrialState.COMPLETE,)):
         assert t.values[1] == t.user_attrs["macs"] <= 3_000_000
 
@@ -99,6 +118,42 @@ def test_same_seed_gives_the_same_genomes(tmp_path):
         assert run(tmp_path / str(i), "--trials", "3", "--seed", "7", "--sampler", "random") == 0
         archs.append([t.user_attrs["arch"] for t in load(tmp_path / str(i)).trials])
     assert archs[0] == archs[1] and len(archs[0]) >= 3
+
+
+def test_an_impossible_budget_exits_2_before_any_trial(tmp_path, capsys):
+    assert run(tmp_path, "--trials", "3", budget="1000") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "fits 1000 MACs" in err
+    assert not (tmp_path / "studies" / "s" / "study.db").exists()
+
+
+def test_all_trials_at_chance_stop_the_run(tmp_path, capsys, monkeypatch):
+    import search.study.trial as trial_mod
+
+    monkeypatch.setattr(trial_mod, "at_chance", lambda *a, **k: True)
+    assert run(tmp_path, "--trials", "8", "--pruner", "none") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("nas: error: the first 4 trials all scored at chance on the validation split")
+    study = load(tmp_path)
+    assert len(counted(study)) == 4 and all(t.user_attrs["at_chance"] for t in counted(study))
+
+
+def test_a_study_killed_while_being_created_still_refuses_other_settings(tmp_path, monkeypatch, capsys):
+    import search.study.opening as opening
+
+    real = opening._create
+
+    def killed(storage, cfg, settings):  # the process dies between creating the study and naming it
+        storage.create_new_study([], f"{cfg.study}.creating-dead")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(opening, "_create", killed)
+    assert run(tmp_path, "--trials", "1") == 130
+    monkeypatch.setattr(opening, "_create", real)
+    assert run(tmp_path, "--trials", "1") == 0
+    capsys.readouterr()
+    assert run(tmp_path, "--trials", "1", budget="5M") == 2
+    assert "budget.max_macs: 3000000 -> 5000000" in capsys.readouterr().err
 
 
 BAD = [
@@ -137,28 +192,6 @@ def test_missing_data_and_no_budget(tmp_path, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["run", "--data", DATA, "--studies-dir", str(tmp_path)]) == 2
     assert "give a compute budget" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_resume_with_other_settings_is_refused_and_loses_nothing(tmp_path, capsys):
-    assert run(tmp_path, "--trials", "2") == 0
-    before = [(t.number, t.state, t.values) for t in load(tmp_path).trials]
-    capsys.readouterr()
-    assert run(tmp_path, "--trials", "4", budget="5M") == 2
-    err = capsys.readouterr().err.strip()
-    assert "was started with budget_macs=3000000, not 5000000" in err and err.count("\n") == 0
-    assert [(t.number, t.state, t.values) for t in load(tmp_path).trials] == before
-
-
-def test_unwritable_studies_folder(tmp_path, capsys):
-    if os.geteuid() == 0:
-        target = "/proc/nas-studies"  # root may write anywhere but /proc
-    else:
-        (tmp_path / "ro").mkdir(mode=0o500)
-        target = str(tmp_path / "ro" / "studies")
-    assert main(["run", "--budget", "3M", "--data", DATA, "--studies-dir", target,
-                 "--cache-dir", str(tmp_path / "c")]) == 2
-    assert "cannot create the study folder" in capsys.readouterr().err
 
 
 def test_default_study_names_say_data_and_budget():
