@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import math
 
@@ -7,18 +8,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from search.data import ImageData, load_data
-from search.train import (
-    EpochStats,
-    Pruned,
-    TrainConfig,
-    augment,
-    cutout,
-    evaluate,
-    lr_at,
-    measure_latency,
-    resolve_device,
-    train_proxy,
-)
+import space
+from search.train import EpochStats, Pruned, TrainConfig, at_chance, auto_recipe, evaluate, train_proxy
 
 FAST = TrainConfig(epochs=2, batch_size=128, lr=0.1, latency_batch_sizes=(1, 8))
 
@@ -56,66 +47,6 @@ def synth() -> ImageData:
     return load_data("synthetic:2000:16", cache_dir=None)  # 16 px keeps every run well under a second
 
 
-@pytest.mark.parametrize("field, value", [
-    ("epochs", 0), ("batch_size", -1), ("eval_batch_size", 0), ("lr", 0.0), ("momentum", 1.0),
-    ("weight_decay", -1e-4), ("label_smoothing", 1.0), ("schedule", "step"), ("warmup", 1.0),
-    ("crop_padding", -1), ("cutout", -2), ("bf16", "yes"), ("max_train_images", 0), ("resolution", 0),
-    ("time_limit_s", 0.0), ("latency_batch_sizes", (1, 0)), ("latency_batch_sizes", 256), ("epochs", True),
-])
-def test_config_validation_names_the_field(field, value):
-    with pytest.raises(ValueError, match=field):
-        TrainConfig(**{field: value})
-    with pytest.raises(ValueError, match="nesterov"):
-        TrainConfig(momentum=0.0)
-    assert TrainConfig(latency_batch_sizes=[1, 64]).latency_batch_sizes == (1, 64)
-
-
-def test_lr_schedules():
-    total = 100
-    onecycle = [lr_at(s, total, 1.0, 0.2, "onecycle") for s in range(total)]
-    assert onecycle[0] == pytest.approx(0.05) and onecycle[19] == pytest.approx(1.0)
-    assert max(onecycle) == pytest.approx(1.0) and onecycle[-1] == 0.0
-    assert onecycle[59] == pytest.approx(0.5)  # halfway down the 80 falling steps
-    cosine = [lr_at(s, total, 2.0, 0.1, "cosine") for s in range(total)]
-    assert cosine[9] == pytest.approx(2.0) and cosine[54] == pytest.approx(1.0) and cosine[-1] == pytest.approx(0.0)
-    assert all(a >= b for a, b in zip(cosine[9:], cosine[10:]))
-
-
-def _distinct_batch(b=6, c=3, h=8, w=8) -> torch.Tensor:
-    return torch.randperm(b * c * h * w).remainder(256).to(torch.uint8).view(b, c, h, w)  # (B, C, H, W)
-
-
-def test_augment_is_a_crop_and_flip_of_the_same_image():
-    x = _distinct_batch()
-    gen = torch.Generator().manual_seed(0)
-    out = augment(x, padding=2, flip=True, gen=gen)
-    assert out.shape == x.shape and out.dtype == torch.uint8
-    assert not torch.equal(out, x)
-    padded = F.pad(x.float(), (2, 2, 2, 2), mode="reflect")
-    for i in range(len(x)):  # each output is a window of its own padded image, maybe mirrored
-        windows = [padded[i, :, dy:dy + 8, dx:dx + 8] for dy in range(5) for dx in range(5)]
-        matches = [torch.equal(out[i].float(), win) or torch.equal(out[i].float(), win.flip(-1)) for win in windows]
-        assert any(matches), i
-
-
-def test_augment_flip_only_and_off():
-    x = _distinct_batch(b=64)
-    out = augment(x, padding=0, flip=True, gen=torch.Generator().manual_seed(1))
-    same = [torch.equal(o, i) for o, i in zip(out, x)]
-    mirrored = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x)]
-    assert all(s or m for s, m in zip(same, mirrored)) and 16 < sum(mirrored) < 48
-    assert torch.equal(augment(x, padding=0, flip=False, gen=torch.Generator()), x)
-
-
-def test_cutout_zeroes_a_clipped_square():
-    x = torch.ones(200, 2, 16, 16)
-    out = cutout(x, 6, torch.Generator().manual_seed(0))
-    zeros = (out == 0).sum(dim=(2, 3))  # (B, C)
-    assert (zeros[:, 0] == zeros[:, 1]).all()
-    assert zeros.max() == 36 and zeros.min() >= 9  # whole 6x6 inside, at least 3x3 at a corner
-    assert (zeros == 36).float().mean() > 0.4
-
-
 def test_training_beats_chance(synth):
     result = train_proxy(tiny_cnn(), synth, FAST, device="cpu", evaluate_test=True)
     assert result.status == "ok" and result.reason == "" and result.epochs == 2
@@ -124,6 +55,7 @@ def test_training_beats_chance(synth):
     assert [h["epoch"] for h in result.history] == [1, 2]
     assert result.history[1]["val_loss"] < result.history[0]["train_loss"]
     assert set(result.latency_ms) == {"b1", "b8"} and all(v > 0 for v in result.latency_ms.values())
+    assert set(result.latency_iqr_ms) == {"b1", "b8"} and result.latency_threads == 1
     assert result.images_per_second > 0 and result.device == "cpu"
     assert result.peak_memory_kind == "cpu_max_rss" and result.peak_memory_bytes > 10 * 2**20
 
@@ -228,23 +160,6 @@ def test_evaluate_counts_exactly():
     assert all(math.isnan(v) for v in evaluate(Always(), x[:0], y[:0], stats, TrainConfig(), "cpu"))
 
 
-def test_measure_latency_keys():
-    out = measure_latency(tiny_cnn(), 3, 16, "cpu", batch_sizes=(1, 4))
-    assert list(out) == ["b1", "b4"] and all(0 < v < 1000 for v in out.values())
-
-
-def test_resolve_device():
-    assert resolve_device("cpu") == torch.device("cpu")
-    assert resolve_device(None).type == ("cuda" if torch.cuda.is_available() else "cpu")
-    with pytest.raises(ValueError, match="--device warp"):
-        resolve_device("warp")
-    if not torch.cuda.is_available():
-        with pytest.raises(ValueError, match="--device cuda: no CUDA GPU is available"):
-            resolve_device("cuda")
-        with pytest.raises(ValueError, match="--device cuda:1"):
-            resolve_device("cuda:1")
-
-
 @pytest.mark.slow
 @pytest.mark.data
 def test_cifar10_tarball_loads_and_trains(cifar_tar, tmp_path):
@@ -256,3 +171,45 @@ def test_cifar10_tarball_loads_and_trains(cifar_tar, tmp_path):
     cfg = TrainConfig(epochs=1, batch_size=128, lr=0.1, max_train_images=5000, latency_batch_sizes=())
     result = train_proxy(tiny_cnn(), d, cfg, device="cpu")
     assert result.status == "ok" and result.val_acc > 0.2  # chance is 0.1
+
+
+def test_on_step_counts_every_optimiser_step(synth):
+    calls = []
+    cfg = TrainConfig(epochs=3, batch_size=64, max_train_images=300, latency_batch_sizes=())  # 4 steps an epoch
+    result = train_proxy(tiny_cnn(), synth, cfg, device="cpu", on_step=lambda s, t: calls.append((s, t)))
+    assert result.status == "ok" and calls == [(s, 12) for s in range(1, 13)]
+
+
+def test_on_step_bugs_propagate(synth):
+    def broken(step, total):
+        raise KeyError("progress bar")
+
+    cfg = TrainConfig(epochs=1, max_train_images=256, latency_batch_sizes=())
+    with pytest.raises(KeyError, match="progress bar"):
+        train_proxy(tiny_cnn(), synth, cfg, device="cpu", on_step=broken)
+
+
+@pytest.mark.parametrize("cfg, message", [
+    (TrainConfig(cutout=17), "cutout: 17 px is larger than the 16 px training image"),
+    (TrainConfig(cutout=20, resolution=12), "cutout: 20 px is larger than the 12 px training image"),
+    (TrainConfig(max_train_images=9), "max_train_images: 9 is fewer than the 10 classes"),
+    (TrainConfig(crop_padding=16), "crop_padding: 16 must be smaller than the image side"),
+])
+def test_nonsense_recipes_are_refused(synth, cfg, message):
+    with pytest.raises(ValueError, match=message):
+        train_proxy(tiny_cnn(), synth, cfg, device="cpu")
+    assert train_proxy(tiny_cnn(), synth, TrainConfig(epochs=1, cutout=16, max_train_images=10,
+                                                      latency_batch_sizes=()), device="cpu").status == "ok"
+
+
+@pytest.mark.slow
+def test_resnet20_learns_a_small_set_with_the_auto_recipe():
+    data = load_data("synthetic:2000:32:10", cache_dir=None)  # 1800 train, 200 val, 400 test images
+    g = dataclasses.replace(space.preset("resnet20"), in_channels=data.channels, num_classes=data.num_classes,
+                            resolution=32)
+    torch.manual_seed(0)
+    cfg = auto_recipe(TrainConfig(epochs=3, latency_batch_sizes=()), len(data.train_y))
+    assert (cfg.batch_size, cfg.lr) == (32, pytest.approx(0.025))
+    result = train_proxy(space.build(g), data, cfg, device="cpu", evaluate_test=True)
+    assert result.status == "ok" and result.val_acc >= 0.15 and result.test_acc >= 0.15
+    assert not at_chance(result.val_acc, data.num_classes, len(data.val_y))

@@ -1,0 +1,28 @@
+import json
+
+import pytest
+
+from search.train import STATUSES, TrainConfig, TrainResult
+
+
+@pytest.mark.parametrize("field, value", [
+    ("epochs", 0), ("batch_size", -1), ("eval_batch_size", 0), ("lr", 0.0), ("momentum", 1.0),
+    ("weight_decay", -1e-4), ("label_smoothing", 1.0), ("schedule", "step"), ("warmup", 1.0),
+    ("crop_padding", -1), ("cutout", -2), ("bf16", "yes"), ("max_train_images", 0), ("resolution", 0),
+    ("time_limit_s", 0.0), ("latency_batch_sizes", (1, 0)), ("latency_batch_sizes", 256), ("epochs", True),
+])
+def test_config_validation_names_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        TrainConfig(**{field: value})
+    with pytest.raises(ValueError, match="nesterov"):
+        TrainConfig(momentum=0.0)
+    assert TrainConfig(latency_batch_sizes=[1, 64]).latency_batch_sizes == (1, 64)
+
+
+def test_result_to_dict_carries_latency_fields_and_drops_non_finite():
+    result = TrainResult("ok", "", 1, 0.5, float("nan"), latency_ms={"b1": 2.5, "b8": None},
+                         latency_iqr_ms={"b1": 0.25, "b8": None}, latency_threads=1)
+    d = result.to_dict()
+    assert d["val_loss"] is None and d["latency_iqr_ms"] == {"b1": 0.25, "b8": None} and d["latency_threads"] == 1
+    json.dumps(d, allow_nan=False)
+    assert STATUSES == ("ok", "pruned", "nan", "oom", "error", "timeout")
