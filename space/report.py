@@ -5,14 +5,7 @@ from __future__ import annotations
 from .genome import Genome, arch_string, head_string, stage_string, stem_string
 from .network import Cost, StageCost, complexity
 from .rules import design_notes
-
-
-def human(n: float) -> str:
-    """12345678 -> '12.35M'."""
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.2f}{unit}"
-    return f"{n:g}"
+from .units import human
 
 
 def _row(name: str, what: str, s: StageCost) -> dict:

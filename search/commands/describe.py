@@ -42,7 +42,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 def run_presets(args: argparse.Namespace) -> int:
     """List presets with their params and MACs."""
     from space import DESCRIPTIONS, PRESETS, complexity, preset
-    from space.report import human
+    from space.units import human
 
     rows = []
     for name in PRESETS:
@@ -72,7 +72,7 @@ def run_describe(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     """Build the untrained model and export it (no normalisation inside: inputs are the network's own)."""
     from space import build, complexity
-    from space.report import human
+    from space.units import human
 
     from ..export import export_onnx, export_pt2, export_torchscript
 

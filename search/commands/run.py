@@ -99,7 +99,7 @@ def config_from_args(args: argparse.Namespace):
 
 def _default_name(data: str, macs: int | None, params: int | None) -> str:
     """e.g. cifar10-400M, or cifar10-400M-5Mparams."""
-    from space.report import human
+    from space.units import human
 
     def compact(n: int) -> str:
         text = human(n)

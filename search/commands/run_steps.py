@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from space.report import human
+from space.units import human
 
 from .common import UsageError, say
 

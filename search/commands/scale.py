@@ -12,8 +12,9 @@ from typing import NamedTuple, Sequence
 from scaling import (GRID_STEP, PAPER_COEFFICIENTS, TABLES, TARGET, TOLERANCE, Coefficients, DeriveResult, Variant,
                      candidate_grid, family_notes, macs_growth, parse_coefficients, parse_variant, scale_family, table,
                      upsample_note)
-from space import Genome, arch_string, complexity
-from space.report import human
+import space
+from space.genome import Genome, arch_string
+from space.units import human
 
 from ..files import write_atomic
 
@@ -92,7 +93,7 @@ def run_scale(args: argparse.Namespace) -> int:
     up_to = parse_variant(args.to)
     _check_derive_args(args)
     base = resolve_genome(args.base, args.studies_dir, args.storage, "--base ")
-    complexity(base)  # a base that cannot run at its own resolution fails here, with its own message
+    space.complexity(base)  # a base that cannot run at its own resolution fails here, with its own message
     out = sys.stderr if args.json else sys.stdout
     notes: list[str] = []
     native = None

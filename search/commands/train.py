@@ -54,7 +54,7 @@ def run_train(args: argparse.Namespace) -> int:
     import torch
 
     from space import arch_string, build, complexity
-    from space.report import human
+    from space.units import human
 
     from ..data import load_data
     from ..train import (TrainConfig, auto_batch_size, few_steps_warning, resolve_device, scaled_lr,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Sequence
 
-from space.report import human
+from space.units import human
 
 from ..plots import (MACS_LABEL, FrontData, HistoryData, ImportanceData, OverlayData, PatternData,
                      ScalingData)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Sequence
 
-from space.report import human
+from space.units import human
 
 from ..plots import (ImportanceData, ScalingData, StudyData, TrialRow, best_trial, front_data, history_data,
                      overlay_data, pattern_data, top_k)
