@@ -96,13 +96,13 @@ def archive_members(path: Path, max_file_bytes: int) -> Iterator[Member]:
 
 def _keep(name: str, regular: bool, skipped: list[tuple[str, str]]) -> bool:
     """Whether to read a member; unsafe image members are noted for the warning."""
-    reason = unsafe(name) or (None if regular else "link or device")
-    if not wanted(PurePosixPath(name.lstrip("/"))):
+    if PurePosixPath(name).suffix.lower() not in IMAGE_SUFFIXES:
         return False
+    reason = unsafe(name) or (None if regular else "link or device")
     if reason is not None:
         skipped.append((name, reason))
         return False
-    return True
+    return wanted(PurePosixPath(name))
 
 
 def _check_size(path: Path, name: str, size: int, max_file_bytes: int) -> None:
