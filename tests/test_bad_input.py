@@ -52,7 +52,7 @@ BAD = [
     (run("--objectives", "accuracy,macs"), "objectives: ['accuracy'] -> ['accuracy', 'macs']"),
     (run("--batch-size", "32"), "train.batch_size: 64 -> 32"),
     (run("--max-train-images", "50"), "train.max_train_images: None -> 50"),
-    (run("--budget", "1000"), "fits 1000 MACs"),
+    (run("--budget", "1000"), "no network in this space fits"),
     (run("--max-train-images", "3"), "--max-train-images 3 is fewer than the 4 classes"),
     (run("--storage", "sqlite://"), "an in-memory SQLite database forgets the study"),
     (["dashboard", "s", "--port", "70000"], "must be a port from 1 to 65535"),

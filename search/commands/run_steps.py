@@ -15,7 +15,7 @@ from .common import UsageError, say
 
 def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
     """Refuse what cannot work (one line, exit 2); return the warnings worth printing."""
-    from ..sampling import feasibility_error
+    from ..sampling import DataShape, feasible_range, refusal
     from ..train import few_steps_warning
 
     classes = data.num_classes
@@ -24,7 +24,8 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
                          "every class needs training images")
     if settings.train.get("cutout", 0) > settings.resolution:
         raise UsageError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
-    problem = feasibility_error(cfg.space, (settings.resolution, settings.channels, classes), cfg.budget)
+    lo, hi = feasible_range(cfg.space, DataShape(settings.resolution, settings.channels, classes))
+    problem = refusal(cfg.budget, lo, hi, settings.resolution)
     if problem:
         raise UsageError(problem)
     n = min(len(data.train_y), cfg.train.max_train_images or len(data.train_y))
@@ -34,15 +35,25 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
 
 def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
     """Sample n genomes as the search would; print the summary (and the genomes with --json); write nothing."""
-    from ..sampling import dry_run as sample_dry
+    from ..sampling import DataShape, dry_run as sample_dry
     from ..study import make_sampler
 
-    shape = (settings.resolution, settings.channels, settings.num_classes)
+    shape = DataShape(settings.resolution, settings.channels, settings.num_classes)
     report = sample_dry(cfg.space, shape, cfg.budget, len(settings.objectives), n, make_sampler(cfg, 0))
+    q = report.quality._asdict()
+    fit = len(report.sampled)
     if as_json:
-        print(json.dumps(report.to_json(), indent=2))
-    else:
-        print(report.text())
+        print(json.dumps({"genomes": [g.to_dict() for g in report.genomes], "sampled": n, "fit": fit,
+                          "rejected": report.rejected, "summary": q}, indent=2))
+        return 0
+    lo, mid, hi = q["macs_share"]
+    print(f"dry run: {n} genomes sampled as the search would (nothing trained, nothing written); {fit} fit the "
+          f"budget, {report.rejected} rejected\n"
+          f"  MACs as a share of the budget: min {lo:.0%}, median {mid:.0%}, max {hi:.0%}; "
+          f"{q['near_top']:.0%} within 80-100 %\n"
+          f"  design rules: {q['rules_ok']:.0%} all ok; widths never shrink {q['non_decreasing']:.0%}; last map "
+          f"2-8 px {q['last_map_ok']:.0%}; receptive field >= 70 % of the input {q['rf_ok']:.0%}\n"
+          f"  time per trial: not known before a trial has run")
     return 0
 
 
