@@ -1,4 +1,4 @@
-"""The search space: validation, sampling and fitting to a budget."""
+"""The free space: validation, sampling and fitting to a budget (unchanged behaviour)."""
 
 import json
 import random
@@ -7,7 +7,8 @@ import optuna
 import pytest
 
 from search.budget import Budget
-from search.searchspace import SearchSpace, SpaceError, fit_to_budget, load_space, sample_genome, scale_widths
+from search.sampling import SearchSpace, SpaceError, fit_to_budget, sample_genome, scale_widths
+from search.searchspace import load_space  # the old meaning: a file of free-space fields
 from space import Genome, Stage, Stem, complexity
 
 
@@ -105,3 +106,13 @@ def test_yaml_space_narrows_the_search(tmp_path):
     (tmp_path / "bad.yaml").write_text("blocks: [mbconv\n")
     with pytest.raises(SpaceError, match="malformed YAML"):
         load_space(tmp_path / "bad.yaml")
+
+
+def test_kind_free_file_selects_the_free_space(tmp_path):
+    from search.sampling import load_space as load
+
+    path = tmp_path / "space.yaml"
+    path.write_text("kind: free\nblocks: [basic]\n")
+    space = load(path)
+    assert space == SearchSpace(blocks=("basic",)) and space.to_dict()["kind"] == "free"
+    assert load("free") == SearchSpace()
