@@ -9,7 +9,7 @@ from space import Genome, Stem, complexity, preset
 
 from .data import ImageData
 from .budget import Budget
-from .searchspace import fit_to_budget
+from .sampling import fit_to_budget
 
 FILL = 0.9  # a baseline is widened or narrowed to use between 90 % and 100 % of the budget
 

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cx import Cx
-from .genome import GenomeError, Head, Stage, Stem
+from .genome import BLOCK_FACTS, GenomeError, Head, Stage, Stem
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
@@ -228,6 +228,7 @@ class DWSep(nn.Module):
 BLOCKS: dict[str, type[nn.Module]] = {
     "plain": Plain, "basic": Basic, "bottleneck": Bottleneck, "mbconv": MBConv, "dwsep": DWSep,
 }
+assert BLOCKS.keys() == BLOCK_FACTS.keys(), "every block type has a module and a row of facts"
 
 
 # Each stem is a list of layer specs (kind, width, kernel, stride, padding, activation?) read by both

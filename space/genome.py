@@ -15,13 +15,44 @@ from pathlib import Path
 from typing import Any
 
 STEM_KINDS = ("resnet", "conv3x3", "cifar", "deep", "patchify", "none")
-BLOCK_KINDS = ("plain", "basic", "bottleneck", "mbconv", "dwsep")
 ACTIVATIONS = ("relu", "relu6", "silu", "hardswish", "gelu")
 KERNELS = (3, 5, 7)
 STRIDES = (1, 2)
 DOWNSAMPLES = ("stride", "maxpool")
 SHORTCUTS = ("projection", "zeropad")
 MIN_STAGES, MAX_STAGES = 1, 8
+
+
+@dataclass(frozen=True)
+class BlockFacts:
+    """What the rules, the sampler and the reports need to know about one block type."""
+
+    short: str  # token in the one-line architecture string
+    residual: str  # always: via its shortcut; same_shape: only at stride 1 and c_in == c_out; never
+    layers: int  # weighted (conv) layers per block, expansion layer included
+    expands: bool  # takes an expansion ratio other than 1
+    expand_layer: bool = False  # its 1x1 expansion conv exists only when the expansion is above 1
+    min_width: int = 1  # narrower than this, the design literature prefers the stand-in
+    stand_in: str = ""  # the block used where this one breaks a rule (too narrow, or skip-free in a deep net)
+
+    def has_residual(self, c_in: int, c_out: int, stride: int) -> bool:
+        """Whether a block with this input/output shape adds a skip connection around its layers."""
+        return self.residual == "always" or (self.residual == "same_shape" and stride == 1 and c_in == c_out)
+
+    def weighted_layers(self, expansion: float) -> int:
+        """Conv layers in one block at this expansion."""
+        return self.layers - int(self.expand_layer and expansion == 1)
+
+
+# The one table of facts per block type; the modules themselves are in space.blocks.BLOCKS.
+BLOCK_FACTS: dict[str, BlockFacts] = {
+    "plain": BlockFacts("pl", "never", 1, False, stand_in="basic"),
+    "basic": BlockFacts("res", "always", 2, False),
+    "bottleneck": BlockFacts("bot", "always", 3, True, min_width=256, stand_in="basic"),
+    "mbconv": BlockFacts("mb", "same_shape", 3, True, expand_layer=True),
+    "dwsep": BlockFacts("dw", "never", 2, False, stand_in="mbconv"),
+}
+BLOCK_KINDS = tuple(BLOCK_FACTS)
 
 
 class GenomeError(ValueError):
@@ -80,7 +111,7 @@ class Stage:
         _one_of(self.kernel, KERNELS, "stage.kernel")
         _check(isinstance(self.expansion, (int, float)) and not isinstance(self.expansion, bool)
                and 1 <= self.expansion <= 8, "stage.expansion", f"must be between 1 and 8, got {self.expansion!r}")
-        _check(self.block in ("mbconv", "bottleneck") or self.expansion == 1, "stage.expansion",
+        _check(BLOCK_FACTS[self.block].expands or self.expansion == 1, "stage.expansion",
                f"only mbconv and bottleneck blocks expand; {self.block} takes 1, got {self.expansion!r}")
         _check(isinstance(self.se, (int, float)) and not isinstance(self.se, bool) and 0 <= self.se <= 1,
                "stage.se", f"SE ratio must be 0 (off) or in (0, 1], got {self.se!r}")
@@ -209,8 +240,7 @@ def _fmt(x: float) -> str:
 
 def stage_string(s: Stage) -> str:
     """Compact one-token rendering of a stage, e.g. ``mb_d2_w24_s2_k3_e6_se.25``."""
-    short = {"plain": "pl", "basic": "res", "bottleneck": "bot", "mbconv": "mb", "dwsep": "dw"}[s.block]
-    out = f"{short}_d{s.depth}_w{s.width}_s{s.stride}_k{s.kernel}"
+    out = f"{BLOCK_FACTS[s.block].short}_d{s.depth}_w{s.width}_s{s.stride}_k{s.kernel}"
     if s.expansion != 1:
         out += f"_e{_fmt(s.expansion)}"
     if s.se:

@@ -1,4 +1,4 @@
-"""The search space: validation, sampling and fitting to a budget."""
+"""The free space: validation, sampling and fitting to a budget (unchanged behaviour)."""
 
 import json
 import random
@@ -7,7 +7,12 @@ import optuna
 import pytest
 
 from search.budget import Budget
-from search.searchspace import SearchSpace, SpaceError, fit_to_budget, load_space, sample_genome, scale_widths
+from search.sampling import SearchSpace, SpaceError, fit_to_budget, sample_genome, scale_widths
+from search.sampling import load_space as load_any
+
+
+def load_space(path):  # a file of free-space fields, read as the free space
+    return load_any(path, default_kind="free")
 from space import Genome, Stage, Stem, complexity
 
 
@@ -105,3 +110,13 @@ def test_yaml_space_narrows_the_search(tmp_path):
     (tmp_path / "bad.yaml").write_text("blocks: [mbconv\n")
     with pytest.raises(SpaceError, match="malformed YAML"):
         load_space(tmp_path / "bad.yaml")
+
+
+def test_kind_free_file_selects_the_free_space(tmp_path):
+    from search.sampling import load_space as load
+
+    path = tmp_path / "space.yaml"
+    path.write_text("kind: free\nblocks: [basic]\n")
+    space = load(path)
+    assert space == SearchSpace(blocks=("basic",)) and space.to_dict()["kind"] == "free"
+    assert load("free") == SearchSpace()

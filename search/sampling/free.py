@@ -1,21 +1,16 @@
-"""The search space: the genome space with ranges, sampled by an Optuna trial, and fitted to a budget."""
+"""The free space: every stage drawn independently, and an over-budget draw squashed by shrinking its widths."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
-from pathlib import Path
-from typing import Any, Protocol
+from typing import ClassVar
 
 from scaling.compound import scale_genome
 from space import (ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity,
                    stem_size)
 
-from .budget import Budget
-
-
-class SpaceError(ValueError):
-    """A search-space file or value that is not valid."""
+from ..budget import Budget
+from .base import DataShape, Extreme, Infeasible, Sampled, SpaceError, Suggest, pick, pick_int
 
 
 @dataclass(frozen=True)
@@ -37,6 +32,7 @@ class SearchSpace:
     head_widths: tuple[int, ...] = (0,)  # 1x1 head conv before pooling, 0 = none
     dropouts: tuple[float, ...] = (0.0,)
     min_size: int = 2  # smallest feature map (pixels) the strides may reach
+    kind: ClassVar[str] = "free"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -72,8 +68,27 @@ class SearchSpace:
             raise SpaceError(f"space.min_size: must be a whole number >= 1, got {self.min_size!r}")
 
     def to_dict(self) -> dict:
-        """JSON-ready dict."""
-        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
+        """JSON-ready dict, with the kind of space."""
+        return {"kind": self.kind, **{f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}}
+
+    def sample(self, trial: Suggest, shape: DataShape, budget: Budget, objectives_count: int = 1) -> Sampled:
+        """Draw a genome and squash its widths into the budget; Infeasible when no width fits."""
+        g = sample_genome(trial, self, *shape)
+        fitted = fit_to_budget(g, budget)
+        if fitted is None:
+            raise Infeasible("cannot fit the budget at any width")
+        g, m = fitted
+        return Sampled(g, m, 1.0, tuple(s.width for s in g.stages), tuple(s.depth for s in g.stages))
+
+    def extremes(self, shape: DataShape) -> list[Genome]:
+        """The cheapest and costliest genomes per stem and block kind, for the feasible range."""
+        out = []
+        for stem in self.stems:
+            for block in self.blocks:
+                for high in (False, True):
+                    g = sample_genome(Extreme(high, {"stem": stem, "block": block}), self, *shape)
+                    out.append(g if high else scale_widths(g, 1e-3))
+        return out
 
 
 def _subset(values: tuple, allowed: tuple, name: str) -> None:
@@ -95,73 +110,26 @@ def _positive(values: tuple, name: str) -> None:
             raise SpaceError(f"space.{name}: {v!r} is not a positive whole number")
 
 
-def load_space(path: str | Path | None) -> SearchSpace:
-    """The default space, or one read from a YAML or JSON file that overrides some of its fields."""
-    if path is None:
-        return SearchSpace()
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise SpaceError(f"cannot read search-space file {str(p)!r}: {e.strerror or e}") from None
-    try:
-        if p.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-    except Exception as e:  # yaml and json raise different types; both mean the same to the user
-        raise SpaceError(f"{p}: malformed {p.suffix.lstrip('.').upper() or 'JSON'}: "
-                         f"{str(e).splitlines()[0]}") from None
-    if not isinstance(data, dict):
-        raise SpaceError(f"{p}: a search-space file holds one mapping of field: values")
-    known = {f.name for f in fields(SearchSpace)}
-    for key in data:
-        if key not in known:
-            raise SpaceError(f"{p}: unknown field {key!r}; known fields: {', '.join(sorted(known))}")
-    try:
-        return SearchSpace(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
-    except TypeError as e:
-        raise SpaceError(f"{p}: {e}") from None
-
-
-class Suggest(Protocol):
-    """What sampling needs of an Optuna trial (so tests may pass a fake)."""
-
-    def suggest_categorical(self, name: str, choices: Any) -> Any: ...
-
-    def suggest_int(self, name: str, low: int, high: int) -> int: ...
-
-
-def _pick(trial: Suggest, name: str, choices: tuple) -> Any:
-    return choices[0] if len(choices) == 1 else trial.suggest_categorical(name, list(choices))
-
-
-def _int(trial: Suggest, name: str, pair: tuple[int, int]) -> int:
-    return pair[0] if pair[0] == pair[1] else trial.suggest_int(name, pair[0], pair[1])
-
-
 def sample_genome(trial: Suggest, space: SearchSpace, resolution: int, in_channels: int, num_classes: int) -> Genome:
     """Draw one genome; strides that would shrink the map below ``space.min_size`` are taken as 1."""
-    kind = _pick(trial, "stem", space.stems)
-    stem = Stem(kind, _pick(trial, "stem_width", space.stem_widths),
-                _pick(trial, "stem_patch", space.patch_sizes) if kind == "patchify" else 4)
+    kind = pick(trial, "stem", space.stems)
+    stem = Stem(kind, pick(trial, "stem_width", space.stem_widths),
+                pick(trial, "stem_patch", space.patch_sizes) if kind == "patchify" else 4)
     size = stem_size(stem, resolution)
     stages = []
-    for i in range(_int(trial, "n_stages", space.stages)):
-        block = _pick(trial, f"s{i}_block", space.blocks)
-        stride = _pick(trial, f"s{i}_stride", space.strides)
+    for i in range(pick_int(trial, "n_stages", space.stages)):
+        block = pick(trial, f"s{i}_block", space.blocks)
+        stride = pick(trial, f"s{i}_stride", space.strides)
         if stride == 2 and (size + 1) // 2 < space.min_size:
             stride = 1
         size = (size + 1) // 2 if stride == 2 else size
         expands = block in ("mbconv", "bottleneck")
-        stages.append(Stage(block, _int(trial, f"s{i}_depth", space.depths), _pick(trial, f"s{i}_width", space.widths),
-                            stride, _pick(trial, f"s{i}_kernel", space.kernels),
-                            _pick(trial, f"s{i}_expansion", space.expansions) if expands else 1.0,
-                            _pick(trial, f"s{i}_se", space.se)))
-    head = Head(_pick(trial, "head_width", space.head_widths), dropout=_pick(trial, "dropout", space.dropouts))
-    return Genome(tuple(stages), stem, head, _pick(trial, "activation", space.activations), resolution,
+        stages.append(Stage(block, pick_int(trial, f"s{i}_depth", space.depths), pick(trial, f"s{i}_width", space.widths),
+                            stride, pick(trial, f"s{i}_kernel", space.kernels),
+                            pick(trial, f"s{i}_expansion", space.expansions) if expands else 1.0,
+                            pick(trial, f"s{i}_se", space.se)))
+    head = Head(pick(trial, "head_width", space.head_widths), dropout=pick(trial, "dropout", space.dropouts))
+    return Genome(tuple(stages), stem, head, pick(trial, "activation", space.activations), resolution,
                   in_channels, num_classes)
 
 

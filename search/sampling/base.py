@@ -1,0 +1,95 @@
+"""What every kind of search space shares: its errors, the trial it asks, and the record it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
+
+from space import Genome
+
+
+class SpaceError(ValueError):
+    """A search-space file or value that is not valid."""
+
+
+class Infeasible(ValueError):
+    """A sampled shape that no size can fit into the budget."""
+
+
+class DataShape(NamedTuple):
+    """The input the searched networks are built for."""
+
+    resolution: int
+    in_channels: int
+    num_classes: int
+
+
+class Suggest(Protocol):
+    """What sampling needs of an Optuna trial (so tests may pass a fake)."""
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any: ...
+
+    def suggest_int(self, name: str, low: int, high: int) -> int: ...
+
+    def suggest_float(self, name: str, low: float, high: float) -> float: ...
+
+
+@dataclass(frozen=True)
+class Sampled:
+    """A trial's network and the size solved to fit it into the budget (store these as user attributes)."""
+
+    genome: Genome  # the network to train
+    width_mult: float  # solved width multiplier (pattern: relative to a 16-channel first stage)
+    depth_mult: float  # solved depth multiplier, 1 unless width alone could not reach the target
+    widths: tuple[int, ...]  # resulting stage widths
+    depths: tuple[int, ...]  # resulting blocks per stage
+    target: float = 1.0  # the share of the budget the size was solved for
+
+    def __post_init__(self) -> None:
+        if not self.width_mult > 0:
+            raise ValueError(f"width_mult: must be positive, got {self.width_mult!r}")
+        if not self.depth_mult > 0:
+            raise ValueError(f"depth_mult: must be positive, got {self.depth_mult!r}")
+        if len(self.widths) != len(self.genome.stages) or len(self.depths) != len(self.genome.stages):
+            raise ValueError("widths/depths: one entry per stage of the genome")
+
+    def attrs(self) -> dict:
+        """The solved size as JSON-ready user attributes."""
+        return {"width_mult": round(self.width_mult, 6), "depth_mult": round(self.depth_mult, 6),
+                "widths": list(self.widths), "depths": list(self.depths), "target": round(self.target, 6)}
+
+
+def pick(trial: Suggest, name: str, choices: tuple) -> Any:
+    """One of ``choices``; a single choice is fixed and asks the trial nothing."""
+    return choices[0] if len(choices) == 1 else trial.suggest_categorical(name, list(choices))
+
+
+def pick_int(trial: Suggest, name: str, pair: tuple[int, int]) -> int:
+    """A whole number in ``[lo, hi]``; a one-value range asks nothing."""
+    return pair[0] if pair[0] == pair[1] else trial.suggest_int(name, pair[0], pair[1])
+
+
+def pick_float(trial: Suggest, name: str, pair: tuple[float, float]) -> float:
+    """A number in ``[lo, hi]``; a one-value range asks nothing."""
+    return float(pair[0]) if pair[0] == pair[1] else trial.suggest_float(name, float(pair[0]), float(pair[1]))
+
+
+class Extreme:
+    """A stand-in trial that always answers the cheapest (or the costliest) choice, for feasibility checks."""
+
+    def __init__(self, high: bool, fixed: dict[str, Any]) -> None:
+        self.high, self.fixed = high, fixed
+
+    def suggest_categorical(self, name: str, choices: Any) -> Any:
+        key = name.rsplit("_", 1)[-1] if "_" in name and name[0] == "s" and name[1].isdigit() else name
+        if key in self.fixed:
+            return self.fixed[key]
+        if key == "stride":  # a smaller map is the cheaper one
+            return min(choices) if self.high else max(choices)
+        return max(choices) if self.high else min(choices)
+
+    def suggest_int(self, name: str, low: int, high: int) -> int:
+        return high if self.high else low
+
+    def suggest_float(self, name: str, low: float, high: float) -> float:
+        return high if self.high else low
