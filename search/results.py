@@ -210,10 +210,10 @@ def write_results(view: StudyView, paths: StudyPaths) -> dict[str, str]:
     return out
 
 
-def chance_stop(view: StudyView) -> str:
-    """Why the search must stop when the study's first trained trials all scored at chance ('' otherwise)."""
-    first = [r for r in view.trials if r.status.trained and r.at_chance is not None][:CHANCE_TRIALS]
-    if len(first) < CHANCE_TRIALS or not all(r.at_chance for r in first):
+def chance_stop(view: StudyView, n: int = CHANCE_TRIALS) -> str:
+    """Why the search must stop when the study's first ``n`` trained trials all scored at chance ('' otherwise)."""
+    first = [r for r in view.trials if r.status.trained and r.at_chance is not None][:n]
+    if not n or len(first) < n or not all(r.at_chance for r in first):
         return ""
     return (f"the first {len(first)} trials all scored at chance on the validation split, so their ranking means "
             "nothing; give more --epochs, a smaller --batch-size, or more data")

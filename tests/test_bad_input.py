@@ -20,7 +20,7 @@ from space import preset
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = "synthetic:240:16:4"
-TINY = {"stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
+TINY = {"kind": "free", "stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
         "stem_widths": [8, 16]}
 UNWRITABLE = "@unwritable"  # stands for a folder nobody may create a study in (see unwritable())
 
@@ -30,7 +30,7 @@ SUBPROCESS_ROWS = (0, 7, 18)  # a usage error, a data error and a storage error,
 def run(*extra: str, budget: str = "3M", data: str = DATA) -> list[str]:
     """``nas run`` on the existing study ``s`` (as the fixture made it), with changes."""
     return ["run", "--budget", budget, "--data", data, "--epochs", "1", "--batch-size", "64", "--space", "tiny.json",
-            "--study", "s", "--cache-dir", "cache", "--trials", "2", *extra]
+            "--study", "s", "--cache-dir", "cache", "--trials", "2", "--chance-stop", "0", *extra]
 
 
 # (argv, what the one line must say); every row runs in the folder the `folder` fixture made

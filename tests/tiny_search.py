@@ -20,7 +20,7 @@ def run_args(folder: Path, study: str = "s", *extra: str, budget: str = "3M", da
     space.write_text(json.dumps(TINY))
     return ["run", "--budget", budget, "--data", data, "--epochs", str(epochs), "--batch-size", "64",
             "--space", str(space), "--study", study, "--studies-dir", str(folder / "studies"),
-            "--cache-dir", str(folder / "cache"), "--device", "cpu", *extra]
+            "--cache-dir", str(folder / "cache"), "--device", "cpu", "--chance-stop", "0", *extra]
 
 
 def sqlite_url(folder: Path, study: str = "s") -> str:

@@ -52,6 +52,8 @@ def add(sub: argparse._SubParsersAction) -> None:
                                                          "(warm start; they become trials of the study)")
     p.add_argument("--baselines", action="store_true",
                    help="also train budget-matched hand designs, as trials of the study marked as baselines")
+    p.add_argument("--chance-stop", type=int, default=4, metavar="N",
+                   help="stop when the study's first N trained trials all score at chance (default 4; 0 = never)")
     p.add_argument("--dry-run", type=positive_int, metavar="N",
                    help="sample N genomes exactly as the search would, train nothing, write nothing")
     add_output_args(p)
@@ -94,7 +96,8 @@ def config_from_args(args: argparse.Namespace):
                         train=train, batch_given=args.batch_size is not None, lr_given=args.lr is not None,
                         sampler=args.sampler, pruner=args.pruner, workers=args.workers, device=args.device,
                         seed=args.seed, studies_dir=args.studies_dir, storage=args.storage, cache_dir=args.cache_dir,
-                        max_failures=args.max_failures, heartbeat_s=args.heartbeat, quiet=args.quiet)
+                        max_failures=args.max_failures, heartbeat_s=args.heartbeat, quiet=args.quiet,
+                        chance_trials=max(0, args.chance_stop))
 
 
 def _default_name(data: str, macs: int | None, params: int | None) -> str:

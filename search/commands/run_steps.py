@@ -118,7 +118,7 @@ def run_and_report(cfg: Any, settings: Any, data: Any, args: argparse.Namespace,
     view = read_study(study)
     result = summary(view)
     result["files"] = write_results(view, cfg.paths)
-    chance = chance_stop(view)
+    chance = chance_stop(view, cfg.chance_trials)
     if chance:
         result["stopped"] = chance
     print(json.dumps(result, indent=2) if args.json else format_summary(result))

@@ -44,6 +44,7 @@ class SearchConfig:
     max_failures: int = 5  # stop after this many failed (or rejected) trials in a row
     heartbeat_s: int = 10  # for a new study; an existing one keeps its own
     quiet: bool = False
+    chance_trials: int = 4  # stop when the study's first this-many trained trials are all at chance; 0 = never
     progress: bool | None = None  # live progress bars; None = when stderr is a terminal
 
     @property

@@ -111,17 +111,17 @@ def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0,
                 cb(study, study._storage.get_trial(trial._trial_id))
             if failures >= cfg.max_failures:
                 break
-            if status.trained and (chance := _chance(study)):
+            if status.trained and (chance := _chance(study, cfg.chance_trials)):
                 return WorkOutcome(failures, last_failure, chance)
     finally:
         progress.close()
     return WorkOutcome(failures, last_failure)
 
 
-def _chance(study: optuna.Study) -> str:
+def _chance(study: optuna.Study, n: int) -> str:
     from ..results import chance_stop, read_study
 
-    return chance_stop(read_study(study))
+    return chance_stop(read_study(study), n)
 
 
 def _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progress, log, worker):  # noqa: ANN001

@@ -131,7 +131,7 @@ def test_all_trials_at_chance_stop_the_run(tmp_path, capsys, monkeypatch):
     import search.study.trial as trial_mod
 
     monkeypatch.setattr(trial_mod, "at_chance", lambda *a, **k: True)
-    assert run(tmp_path, "--trials", "8", "--pruner", "none") == 1
+    assert run(tmp_path, "--trials", "8", "--pruner", "none", "--chance-stop", "4") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("nas: error: the first 4 trials all scored at chance on the validation split")
     study = load(tmp_path)
