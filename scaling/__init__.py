@@ -21,6 +21,9 @@ __all__ = sorted(_HOME)
 def __getattr__(name: str) -> Any:
     if name not in _HOME:
         raise AttributeError(f"module 'scaling' has no attribute {name!r}")
-    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
-    globals()[name] = value
-    return value
+    home = _HOME[name]
+    module = import_module(f".{home}", __name__)
+    # bind every name of that module now: importing it also bound the submodule's own name on the package
+    # (scaling.derive the module would shadow derive the function)
+    globals().update({n: getattr(module, n) for n, h in _HOME.items() if h == home})
+    return globals()[name]
