@@ -56,7 +56,7 @@ BAD = [
     (run("--max-train-images", "3"), "--max-train-images 3 is fewer than the 4 classes"),
     (run("--storage", "sqlite://"), "an in-memory SQLite database forgets the study"),
     (["dashboard", "s", "--port", "70000"], "must be a port from 1 to 65535"),
-    (run("--space", "unknown.json"), "unknown.json: unknown field 'colour'"),
+    (run("--space", "unknown.json"), "unknown.json: unknown field 'colour' for a free space"),
     (run("--space", "malformed.yaml"), "malformed.yaml: malformed YAML"),
     (run("--space", "invalid.yaml"), "space.depths: must be [min, max] whole numbers"),
     (run("--storage", "postgresql://u:secret@127.0.0.1:1/x"),
@@ -94,7 +94,7 @@ def folder(tmp_path_factory) -> Path:
     genome = preset("resnet20").to_dict()
     genome["stages"][0]["width"] = -3
     files = {"malformed.json": '{"stages": [', "invalid.json": json.dumps(genome), "list.json": "[1, 2]",
-             "unknown.json": json.dumps({"widths": [8, 16], "colour": "red"}), "malformed.yaml": "widths: [8, 16\n",
+             "unknown.json": json.dumps({"kind": "free", "widths": [8, 16], "colour": "red"}), "malformed.yaml": "widths: [8, 16\n",
              "invalid.yaml": "depths: [0, -1]\n"}
     for name, text in files.items():
         (d / name).write_text(text)

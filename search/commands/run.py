@@ -138,10 +138,8 @@ def run_search(args: argparse.Namespace) -> int:
     warnings = check_run(cfg, settings, data)
     if args.dry_run:
         return dry_run(cfg, settings, args.dry_run, args.json)
-    for w in warnings:
-        say(args, f"warning: {w}")
     _check_writable(cfg.paths.folder)  # best.json, trials.csv and the dashboard go here whatever the storage
-    return run_and_report(cfg, settings, data, args, header)
+    return run_and_report(cfg, settings, data, args, header, warnings)
 
 
 __all__ = ["add", "config_from_args", "run_search"]

@@ -41,10 +41,10 @@ def test_presets_lists_all(capsys):
 
 def test_build_writes_torchscript_that_loads_without_the_package(tmp_path):
     out = tmp_path / "m.pt"
-    assert main(["build", "resnet20", "--out", str(out)]) == 0
+    assert main(["build", "resnet20", "--out", str(out), "--format", "torchscript"]) == 0
     loaded = torch.jit.load(str(out))
     model = build(preset("resnet20"))
-    model.load_state_dict(loaded.state_dict())
+    model.load_state_dict({k[len("model."):]: v for k, v in loaded.state_dict().items() if k.startswith("model.")})
     x = torch.randn(2, 3, 32, 32)
     assert torch.allclose(loaded.eval()(x), model.eval()(x), atol=1e-5)
 

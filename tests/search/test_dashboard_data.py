@@ -262,20 +262,21 @@ def test_importances(study):
 
 
 def test_scaling_data(tmp_path):
+    from search.results import read_scaling
+
     path = tmp_path / "scaling.json"
-    assert scaling_data(path) is None
+    assert read_scaling(path) is None
     path.write_text(json.dumps([
         {"name": "B1", "phi": 1, "params": 20, "macs": 200, "resolution": 36, "val_acc": 0.8},
         {"name": "B0", "phi": 0, "params": 10, "macs": 100, "resolution": 32}]))
-    s = scaling_data(path)
+    s = scaling_data(read_scaling(path))
     assert s.names == ("B0", "B1") and s.phi == (0.0, 1.0) and s.macs == (100, 200)
     assert s.val_acc == (None, 0.8) and s.resolution == (32, 36)
     path.write_text("[{")
     with pytest.raises(ValueError, match="malformed"):
-        scaling_data(path)
-    path.write_text('[{"name": "B0", "phi": 0}]')
+        read_scaling(path)
     with pytest.raises(ValueError, match="params"):
-        scaling_data(path)
+        scaling_data([{"name": "B0", "phi": 0}])
 
 
 def test_overlay(study):

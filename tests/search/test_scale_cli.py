@@ -71,16 +71,20 @@ def test_chart_data():
 
 
 def test_study_base_resolves_best_json(tmp_path, capsys):
+    import optuna
+
     folder = tmp_path / "mine"
     folder.mkdir()
-    (folder / "best.json").write_text(json.dumps({"genome": preset("resnet20").to_dict(), "value": 0.9}))
+    study = optuna.create_study(study_name="mine", storage=f"sqlite:///{folder / 'study.db'}", direction="maximize")
+    study.add_trial(optuna.trial.create_trial(value=0.9, user_attrs={"genome": preset("resnet20").to_dict()}))
     rows, _ = _json(capsys, ["scale", "--base", "study:mine", "--studies-dir", str(tmp_path), "--to", "B1",
                              "--json"])
     assert rows[0]["params"] == 269_722 and rows[1]["params"] == 437_994
     # the study's dashboard reads the family from its folder
     from search.plots import scaling_data
+    from search.results import read_scaling
 
-    d = scaling_data(folder / "scaling.json")
+    d = scaling_data(read_scaling(folder / "scaling.json"))
     assert d.names == ("B0", "B1") and d.params == (269_722, 437_994) and d.resolution == (32, 40)
 
 
@@ -127,7 +131,7 @@ def test_bad_input_is_one_line_and_exit_2(extra, message, capsys, tmp_path):
 
 def test_bad_base(capsys, tmp_path):
     assert main(["scale", "--base", "study:nope", "--studies-dir", str(tmp_path)]) == 2
-    assert f"--base study:nope: {tmp_path / 'nope' / 'best.json'} does not exist" in capsys.readouterr().err
+    assert f"--base study:nope: no study 'nope' in {tmp_path}/" in capsys.readouterr().err
     assert main(["scale", "--base", "resnet5"]) == 2
     assert "unknown model 'resnet5'" in capsys.readouterr().err
 

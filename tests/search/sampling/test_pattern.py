@@ -67,7 +67,8 @@ def test_budgets_no_network_can_meet_are_refused_before_any_trial():
     assert msg.startswith("no network in this space fits 1.00K MACs: the smallest costs 445.68K MACs, the largest ")
     assert msg.endswith(" at 32x32") and refusal(Budget(400_000_000), lo, hi, 32) is None
     with pytest.raises(Infeasible):
-        PatternSpace().sample(optuna.trial.FixedTrial({}), DataShape(32, 3, 10), Budget(1000), 1)
+        trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+        PatternSpace().sample(trial, DataShape(32, 3, 10), Budget(1000), 1)
 
 
 def test_space_files_narrow_and_widen(tmp_path):
