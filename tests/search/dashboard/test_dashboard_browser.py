@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from search.dashboard import write_dashboard, write_overlay
-from dashboard_fixtures import TRIALS, build_study
+from dashboard_study import TRIALS, build_study
 
 # playwright adds --headless and a fresh --user-data-dir itself; without the background-networking
 # flags Chromium's own network attempts fail noisily where there is no network

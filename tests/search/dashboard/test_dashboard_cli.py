@@ -3,7 +3,7 @@
 import optuna
 import pytest
 
-from dashboard_fixtures import TRIALS, make_trial
+from dashboard_study import TRIALS, make_trial
 from search.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

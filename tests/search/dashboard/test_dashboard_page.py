@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from dashboard_fixtures import TRIALS, build_study
+from dashboard_study import TRIALS, build_study
 from search.dashboard import SPLIT_NOTE, render_dashboard
 from search.dashboard.figures import accuracy_range
 from search.commands.dashboard import study_stamp
