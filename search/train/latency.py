@@ -7,15 +7,29 @@ across trials, machines and runs that share cores.
 
 from __future__ import annotations
 
+import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
 import torch.nn as nn
-from torch.utils.benchmark import Timer
 
 from search.train.device import free_memory, is_oom, resolve_device, sync
+
+
+def _timer_class() -> type:
+    """torch.utils.benchmark's Timer, imported on first use: the import pulls in torch.utils.cpp_extension,
+    which warns "No CUDA runtime is found" on a CUDA build without a GPU, about compiling C++ extensions
+    this tool never compiles; silenced for the import, and kept out of every command that times nothing."""
+    log = logging.getLogger("torch.utils.cpp_extension")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        from torch.utils.benchmark import Timer
+    finally:
+        log.setLevel(level)
+    return Timer
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ def measure_latency(model: nn.Module, channels: int, resolution: int, device: to
     model.eval()
     median: dict[str, float | None] = {}
     iqr: dict[str, float | None] = {}
+    Timer = _timer_class()
     before = torch.get_num_threads()
     torch.set_num_threads(threads)  # warm-up too, so caches are sized for the timed thread count
     try:

@@ -36,7 +36,7 @@ def test_smoke_run_records_everything_and_respects_the_budget(tmp_path, capsys):
     settings = study.user_attrs["nas_settings"]
     assert settings["budget"]["max_macs"] == 3_000_000 and settings["objectives"] == ["accuracy"]
     assert settings["train"]["batch_size"] == 64 and settings["split_seed"] == 0
-    assert study.system_attrs["study:metric_names"] == ["accuracy"]
+    assert study.metric_names == ["accuracy"]
     folder = tmp_path / "studies" / "s"
     best = json.loads((folder / "best.json").read_text())
     assert best["val_acc"] == max(t.values[0] for t in complete) and best["split"] == "validation"
