@@ -3,8 +3,7 @@
 Names load on first use (PEP 562): the published table and the grid constants need no torch.
 """
 
-from importlib import import_module
-from typing import Any
+from space.lazy import lazy_getattr
 
 _HOME = {
     **dict.fromkeys(("DIVISOR", "MAX_PHI", "Coefficients", "Variant", "family_notes", "macs_growth",
@@ -18,12 +17,4 @@ _HOME = {
 __all__ = sorted(_HOME)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'scaling' has no attribute {name!r}")
-    home = _HOME[name]
-    module = import_module(f".{home}", __name__)
-    # bind every name of that module now: importing it also bound the submodule's own name on the package
-    # (scaling.derive the module would shadow derive the function)
-    globals().update({n: getattr(module, n) for n, h in _HOME.items() if h == home})
-    return globals()[name]
+__getattr__ = lazy_getattr(__name__, globals(), _HOME)

@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 from space import BLOCK_KINDS, STEM_KINDS, Genome
 
 from .budget import Budget
-from .results import StudyView, latency_of, pareto_front, read_study
+from .results import StudyView, latency_of, pareto_front, ranked, read_study
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
@@ -55,6 +55,7 @@ class StudyData(NamedTuple):
     attrs: dict  # the study's user attributes, as stored
     rows: tuple[TrialRow, ...]
     chance: float | None = None  # 1 / classes, when the study's settings name the classes
+    ranking: tuple[int, ...] = ()  # trial numbers, best first, as search.results.ranked orders them
 
 
 class FrontData(NamedTuple):
@@ -167,7 +168,7 @@ def from_view(view: StudyView) -> StudyData:
     b = view.budget
     classes = view.settings.num_classes if view.settings is not None else 0
     return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs, label,
-                     view.attrs, rows, 1 / classes if classes else None)
+                     view.attrs, rows, 1 / classes if classes else None, tuple(r.number for r in ranked(view)))
 
 
 def study_data(study) -> StudyData:
@@ -275,18 +276,13 @@ def importance_data(study) -> ImportanceData:
     return ImportanceData(tuple(k for k, _ in items), tuple(float(v) for _, v in items), method)
 
 
-def rank_key(r: TrialRow) -> tuple:
-    """Sort key of the trials table: complete within budget by accuracy (then fewer MACs), then the rest."""
-    scored = r.state == "complete" and r.accuracy is not None
-    return (not scored, not r.within_budget, -(r.accuracy or 0.0), r.macs if r.macs is not None else math.inf,
-            r.number)
-
-
 def top_k(study, k: int | None = None) -> tuple[TrialRow, ...]:
-    """The k best trials by :func:`rank_key` (all trials when k is None)."""
+    """The k best trials, in :func:`search.results.ranked` order (all trials when k is None)."""
     if k is not None and k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    rows = sorted(_data(study).rows, key=rank_key)
+    data = _data(study)
+    by_number = {r.number: r for r in data.rows}
+    rows = [by_number[n] for n in data.ranking]
     return tuple(rows if k is None else rows[:k])
 
 

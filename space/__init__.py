@@ -4,8 +4,7 @@ Names load on first use (PEP 562), so importing ``space`` for a genome or a pres
 torch; ``build``, ``complexity`` and the rest of ``space.network`` load it when first asked for.
 """
 
-from importlib import import_module
-from typing import Any
+from .lazy import lazy_getattr
 
 _HOME = {
     "Layer": "cx",
@@ -18,12 +17,4 @@ _HOME = {
 __all__ = sorted(_HOME)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'space' has no attribute {name!r}")
-    home = _HOME[name]
-    module = import_module(f".{home}", __name__)
-    # bind every name of that module now: importing it also bound the submodule's own name on the package
-    # (scaling.derive the module would shadow derive the function)
-    globals().update({n: getattr(module, n) for n, h in _HOME.items() if h == home})
-    return globals()[name]
+__getattr__ = lazy_getattr(__name__, globals(), _HOME)
