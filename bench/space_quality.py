@@ -27,7 +27,7 @@ ROWS = (("sampled", lambda q: f"{q.sampled}"), ("non-decreasing widths %", lambd
         ("bottleneck < 256 ch %", lambda q: f"{q.narrow_bottleneck:.1%}"),
         ("> 10 layers in a row without skips %", lambda q: f"{q.deep_skip_free:.1%}"),
         ("median width multiplier *", lambda q: f"{q.median_width_mult:.2f}"),
-        ("a stage <= limit ch % (limit)", lambda q: f"{q.narrow_stage:.1%} ({q.narrow_limit})"),
+        ("a stage < limit ch % (limit)", lambda q: f"{q.narrow_stage:.1%} ({q.narrow_limit})"),
         ("rejected %", lambda q: f"{q.rejected:.1%}"), ("within 80-100% of budget %", lambda q: f"{q.near_top:.1%}"),
         ("MACs/budget min/median/max", lambda q: "/".join(f"{x:.2f}" for x in q.macs_share)),
         ("all rules ok %", lambda q: f"{q.rules_ok:.1%}"), ("last map 2-8 px %", lambda q: f"{q.last_map_ok:.1%}"),

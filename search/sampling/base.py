@@ -44,6 +44,7 @@ class Sampled:
     widths: tuple[int, ...]  # resulting stage widths
     depths: tuple[int, ...]  # resulting blocks per stage
     target: float = 1.0  # the share of the budget the size was solved for
+    growth_kept: float = 1.0  # share of the sampled growth above the space's least that fit (pattern space)
 
     def __post_init__(self) -> None:
         if not self.width_mult > 0:
@@ -56,7 +57,8 @@ class Sampled:
     def attrs(self) -> dict:
         """The solved size as JSON-ready user attributes."""
         return {"width_mult": round(self.width_mult, 6), "depth_mult": round(self.depth_mult, 6),
-                "widths": list(self.widths), "depths": list(self.depths), "target": round(self.target, 6)}
+                "widths": list(self.widths), "depths": list(self.depths), "target": round(self.target, 6),
+                "growth_kept": round(self.growth_kept, 6)}
 
 
 def pick(trial: Suggest, name: str, choices: tuple) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
 from scaling.compound import round_depth, round_width
-from space import BLOCK_FACTS, Genome, Head, Stage, Stem, complexity, stem_size
+from space import BLOCK_FACTS, Genome, GenomeError, Head, Stage, Stem, complexity, stem_size
 from space.rules import RF_COVERAGE, SKIP_DEPTH, conv_depth
 
 from ..budget import Budget
@@ -197,10 +197,85 @@ def split_size(space: PatternSpace, sh: Shape, t: float) -> tuple[float, float]:
     return w, math.exp(t) / w
 
 
+def _with_growth(space: PatternSpace, sh: Shape, keep: float) -> Shape:
+    """The shape with ``keep`` (0-1) of each halving's growth above the space's least."""
+    least = space.growth[0]
+    return replace(sh, growth=tuple(least + keep * (g - least) if g > 1 else g for g in sh.growth))
+
+
+def _fits_smallest(space: PatternSpace, sh: Shape, data: DataShape, target: Budget) -> bool:
+    lo, _ = size_span(space, math.prod(sh.growth))
+    try:
+        c = complexity(build(space, sh, data, *split_size(space, sh, lo)))
+    except GenomeError:
+        return False
+    return not target.over(c.macs, c.params)
+
+
+def _fill(space: PatternSpace, sh: Shape, data: DataShape, w: float, g: Genome, target: Budget) -> Genome:
+    """Spend what the width rounding left of the target on blocks, one at a time, middle stages first.
+
+    Widths move in steps of 8 channels, so a narrow net solved for width alone can land far under its
+    target; a block is a finer step. The shape's depths grow (at most MAX_DEPTH_MULT times each) and the
+    genome is rebuilt, so a net that grows deep swaps its skip-free blocks as any deep net does."""
+    n = len(sh.depths)
+    order = sorted(range(n), key=lambda i: (i in (0, n - 1) and n > 2, abs(2 * i - (n - 1)), -i))
+    cap = [max(1, int(MAX_DEPTH_MULT * d)) for d in sh.depths]
+    grown = True
+    while grown:
+        grown = False
+        for i in (i for i in order if sh.depths[i] < cap[i]):
+            deeper = replace(sh, depths=sh.depths[:i] + (sh.depths[i] + 1,) + sh.depths[i + 1:])
+            candidate = build(space, deeper, data, w)
+            c = complexity(candidate)
+            if not target.over(c.macs, c.params):
+                sh, g, grown = deeper, candidate, True
+                break
+    return g
+
+
+def _widen(space: PatternSpace, g: Genome, target: Budget) -> Genome:
+    """Then widen single stages by one rounding step (8 channels), last stages first, while the target
+    holds and every halving still grows the channels x1.5-x3 (and no stage is narrower than the one before)."""
+    step = round_width(BASE_WIDTH, 0.5)
+    grown = True
+    while grown:
+        grown = False
+        for i in reversed(range(len(g.stages))):
+            st = g.stages[i]
+            prev = g.stages[i - 1].width if i else g.stem.width
+            new = st.width + step
+            if st.stride == 2 and new > 3 * prev or st.stride == 1 and i and new > prev:
+                continue
+            if i + 1 < len(g.stages):
+                nxt = g.stages[i + 1]
+                if nxt.width < (space.growth[0] * new if nxt.stride == 2 else new):
+                    continue
+            wider = g.replace(stages=g.stages[:i] + (replace(st, width=new),) + g.stages[i + 1:])
+            c = complexity(wider)
+            if not target.over(c.macs, c.params):
+                g, grown = wider, True
+                break
+    return g
+
+
 def solve(space: PatternSpace, sh: Shape, data: DataShape, budget: Budget, target: float) -> Sampled:
-    """Size a shape into ``target`` of the budget (and inside the budget itself)."""
+    """Size a shape into ``target`` of the budget (and inside the budget itself).
+
+    The sampled growth is a ceiling: a shape whose smallest size is over the target keeps just enough of
+    its growth above the space's least for the smallest size to fit (recorded as ``growth_kept``)."""
+    aim = target_budget(budget, target)
+    keep = 1.0
+    if not _fits_smallest(space, sh, data, aim) and _fits_smallest(space, _with_growth(space, sh, 0.0), data, aim):
+        lo_k, hi_k = 0.0, 1.0
+        for _ in range(12):
+            mid = (lo_k + hi_k) / 2
+            lo_k, hi_k = (mid, hi_k) if _fits_smallest(space, _with_growth(space, sh, mid), data, aim) else (lo_k, mid)
+        keep = lo_k
+        sh = _with_growth(space, sh, keep)
     lo, hi = size_span(space, math.prod(sh.growth))
-    t, g = solve_size(lambda t: build(space, sh, data, *split_size(space, sh, t)), lo, hi, budget,
-                      target_budget(budget, target))
+    t, g = solve_size(lambda t: build(space, sh, data, *split_size(space, sh, t)), lo, hi, budget, aim)
     w, d = split_size(space, sh, t)
-    return Sampled(g, w, d, tuple(s.width for s in g.stages), tuple(s.depth for s in g.stages), target)
+    if d <= 1.0:  # depth was not needed to reach the target: rounding may have left room to spend
+        g = _widen(space, _fill(space, sh, data, w, g, aim), aim)
+    return Sampled(g, w, d, tuple(s.width for s in g.stages), tuple(s.depth for s in g.stages), target, keep)

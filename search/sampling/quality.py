@@ -56,7 +56,7 @@ class Quality(NamedTuple):
     narrow_bottleneck: float
     deep_skip_free: float  # more than SKIP_DEPTH layers in a row without skips
     median_width_mult: float
-    narrow_stage: float  # a stage at or under narrow_limit channels
+    narrow_stage: float  # a stage narrower than narrow_limit channels
     narrow_limit: int
     near_top: float  # within 80-100 % of max MACs
     macs_share: tuple[float, float, float]  # min, median, max of MACs over max MACs
@@ -78,7 +78,7 @@ def summarise(measures: list[Measure], rejected: int, narrow_limit: int) -> Qual
         share(m.non_decreasing for m in measures), share(m.bad_halvings for m in measures),
         share(m.narrow_bottleneck for m in measures), share(m.skip_free_run > SKIP_DEPTH for m in measures),
         statistics.median(m.width_mult for m in measures) if n else 0.0,
-        share(m.narrowest <= narrow_limit for m in measures), narrow_limit,
+        share(m.narrowest < narrow_limit for m in measures), narrow_limit,
         share(m.macs_share is not None and NEAR_TOP <= m.macs_share <= 1 for m in measures),
         (shares[0], statistics.median(shares), shares[-1]), share(m.rules_ok for m in measures),
         share(LAST_MAP[0] <= m.last_map <= LAST_MAP[1] for m in measures),
