@@ -105,11 +105,13 @@ def _warm_start(cfg: Any, study: Any, data: Any, settings: Any, args: argparse.N
 def run_and_report(cfg: Any, settings: Any, data: Any, args: argparse.Namespace, header_fn: Any,
                    warnings: list[str]) -> int:
     """Open the study, run the workers, print the summary, then write the files."""
+    from ..calibrate_study import sync
     from ..dashboard import write_dashboard
     from ..results import chance_stop, read_study, summary, write_results
     from ..study import open_study, run_workers
 
     study, _, settings = open_study(cfg, settings)  # a refused rerun says only why, before any warning
+    sync(study, cfg.paths)  # nas calibrate may have measured this study's proxy before the study existed
     for w in warnings:
         say(args, f"warning: {w}")
     say(args, header_fn(cfg, settings, data, read_study(study)))
