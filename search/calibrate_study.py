@@ -21,7 +21,8 @@ from space import Genome
 
 from .calibration import read_calibration
 from .results import CALIBRATION_KEY, StudyView
-from .study import ENQUEUED_KEY, SearchConfig, Status, StudyPaths, StudySettings, enqueue_genome, open_storage
+from .study import (ENQUEUED_KEY, SearchConfig, Status, StudyPaths, StudySettings, enqueue_genome, open_storage,
+                    peek_settings)
 
 SUFFIX = ".calibrate-e"  # NAME.calibrate-e5: the calibration study of 5-epoch training
 
@@ -92,14 +93,13 @@ def accuracies(view: StudyView, genomes: Sequence[Genome]) -> list[float | None]
     return [acc.get(genome_key(g)) for g in genomes]
 
 
-def attach(storage_url: str, name: str, calibration: dict) -> bool:
-    """Store the calibration on study ``name`` when it exists in the storage (it is never created); whether it did."""
-    storage = open_storage(storage_url)
-    try:
-        study_id = storage.get_study_id_from_name(name)
-    except KeyError:
+def attach(cfg: SearchConfig, calibration: dict) -> bool:
+    """Store the calibration on cfg's study when it exists (nothing is created, not even a database file);
+    whether it did."""
+    if peek_settings(cfg) is None:
         return False
-    storage.set_study_user_attr(study_id, CALIBRATION_KEY, calibration)
+    storage = open_storage(cfg.storage_url)
+    storage.set_study_user_attr(storage.get_study_id_from_name(cfg.study), CALIBRATION_KEY, calibration)
     return True
 
 

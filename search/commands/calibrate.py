@@ -98,7 +98,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     for s in studies.values():
         s.set_user_attr(CALIBRATION_KEY, result)
     write_atomic(cfg.paths.calibration, json.dumps(result, indent=2))
-    attach(cfg.storage_url, cfg.study, result)
+    attach(cfg, result)
     print(json.dumps(result, indent=2) if args.json else format_calibration(result))
     sys.stdout.flush()
     say(args, f"calibration: {cfg.paths.calibration}")
