@@ -71,12 +71,16 @@ def test_accuracies_take_each_archs_first_complete_trial_in_the_given_order():
 
 
 def test_attach_never_creates_the_main_study_and_sync_copies_the_file(tmp_path):
-    url = f"sqlite:///{tmp_path / 'study.db'}"
+    db = tmp_path / "study.db"
+    url = f"sqlite:///{db}"
+    cfg = SearchConfig(study="main", data="synthetic", budget=Budget(1000), space=SPACE, storage=url)
     cal = {"full_epochs": 2, "proxies": [{"epochs": 1, "kendall_tau": 0.5}]}
-    assert attach(url, "main", cal) is False
-    assert optuna.get_all_study_names(url) == []
+    assert attach(cfg, cal) is False and not db.exists()
+    optuna.create_study(study_name="other", storage=url)
+    assert attach(cfg, cal) is False and optuna.get_all_study_names(url) == ["other"]
     study = optuna.create_study(study_name="main", storage=url)
-    assert attach(url, "main", cal) is True
+    study.set_user_attr("nas_settings", SETTINGS.to_json())  # as nas run creates it
+    assert attach(cfg, cal) is True
     assert optuna.load_study(study_name="main", storage=url).user_attrs[CALIBRATION_KEY] == cal
     paths = StudyPaths.of(tmp_path / "studies", "main")
     paths.folder.mkdir(parents=True)
