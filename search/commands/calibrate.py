@@ -82,7 +82,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
                 for e, c in cfgs.items()}
     warnings = list(dict.fromkeys(w for e in lengths for w in check_run(cfgs[e], settings[e], data)))
     genomes = sample_archs(cfg.space, settings[args.full_epochs], args.archs, cfg.seed)
-    for c in (cfg, *cfgs.values()):
+    check_writable(cfg.paths.folder)  # calibration.json goes here whatever the storage
+    for c in cfgs.values() if cfg.storage is None else ():  # each length's SQLite file
         check_writable(c.paths.folder)
     studies = {e: open_study(c, settings[e])[0] for e, c in cfgs.items()}  # a refused rerun trains nothing
     for w in warnings:
@@ -139,8 +140,8 @@ def format_calibration(r: dict) -> str:
     full = r["full_epochs"]
     proxies = r["proxies"]
     lines = [f"calibration of study {r['study']}: {len(r['archs'])} architectures, validation accuracy after "
-             f"{', '.join(str(p['epochs']) for p in proxies)} epochs against {full} (studies {r['study']}"
-             f"{'.calibrate-e*'})", "",
+             f"{', '.join(str(p['epochs']) for p in proxies)} epochs against {full} (studies "
+             f"{', '.join(r['studies'].values())})", "",
              f"  {'epochs':>6}  {'Kendall tau':>11}  {int(100 * r['bootstrap']['confidence'])}% interval  "
              f"{'Spearman rho':>12}  archs"]
 
