@@ -11,10 +11,10 @@ import signal
 import sys
 
 from . import __version__
-from .commands import dashboard, describe, run, scale, show, train
+from .commands import calibrate, dashboard, describe, run, scale, show, train
 from .commands.common import FLOPS_NOTE
 
-COMMANDS = (describe, train, run, scale, show, dashboard)
+COMMANDS = (describe, train, run, calibrate, scale, show, dashboard)
 
 
 class _Parser(argparse.ArgumentParser):

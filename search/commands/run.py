@@ -18,14 +18,32 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="search for the best CNN under a compute budget (an Optuna study)",
                        description="Search the design space under a budget; every trial trains a proxy and is "
                                    "scored on the validation split (never the test split).", epilog=FLOPS_NOTE)
+    add_search_args(p)
+    p.add_argument("--trials", type=positive_int, help="trials that finish training (default 20 without --timeout)")
+    p.add_argument("--timeout", help="stop starting new trials after this long: 90s, 30m, 2h")
+    p.add_argument("--epochs", type=positive_int, default=10, help="proxy training epochs per trial (default 10)")
+    p.add_argument("--sampler", choices=SAMPLERS, default="auto", help="auto = tpe for one objective, nsga2 for two")
+    p.add_argument("--pruner", choices=PRUNERS, default="median", help="epoch pruning (single objective only)")
+    p.add_argument("--objectives", choices=OBJECTIVES, default="accuracy")
+    p.add_argument("--enqueue", metavar="MODELS", help="comma-separated presets or genome files to train first "
+                                                         "(warm start; they become trials of the study)")
+    p.add_argument("--baselines", action="store_true",
+                   help="also train budget-matched hand designs, as trials of the study marked as baselines")
+    p.add_argument("--chance-stop", type=int, default=4, metavar="N",
+                   help="stop when the study's first N trained trials all score at chance (default 4; 0 = never)")
+    p.add_argument("--dry-run", type=positive_int, metavar="N",
+                   help="sample N genomes exactly as the search would, train nothing, write nothing")
+    add_output_args(p)
+    p.set_defaults(handler=run_search)
+
+
+def add_search_args(p: argparse.ArgumentParser) -> None:
+    """The flags that say what is searched and how each trial trains, shared by ``nas run`` and ``nas calibrate``."""
     p.add_argument("--budget", help="max MACs per image at the search resolution: 400MFLOPs, 400M, 0.4GFLOPs, "
                                     "1.2GMACs, 400e6 (FLOPs = MACs = multiply-adds)")
     p.add_argument("--params-budget", help="max parameters: 5M, 500k")
     p.add_argument("--min-budget", type=float, help="lower bound as a fraction of --budget (e.g. 0.5)")
     add_data_args(p)
-    p.add_argument("--trials", type=positive_int, help="trials that finish training (default 20 without --timeout)")
-    p.add_argument("--timeout", help="stop starting new trials after this long: 90s, 30m, 2h")
-    p.add_argument("--epochs", type=positive_int, default=10, help="proxy training epochs per trial (default 10)")
     p.add_argument("--batch-size", type=positive_int,
                    help="proxy training batch (default: from the size of the training split, 32 to 256)")
     p.add_argument("--lr", type=float, help="peak learning rate (default: 0.2 scaled to the batch size)")
@@ -34,9 +52,6 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_storage_args(p)
     p.add_argument("--space", help="'free' for the free-form space, or a YAML/JSON search-space file "
                                    "(default: the design-pattern space)")
-    p.add_argument("--sampler", choices=SAMPLERS, default="auto", help="auto = tpe for one objective, nsga2 for two")
-    p.add_argument("--pruner", choices=PRUNERS, default="median", help="epoch pruning (single objective only)")
-    p.add_argument("--objectives", choices=OBJECTIVES, default="accuracy")
     p.add_argument("--workers", type=positive_int, default=1, help="trial processes at once")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     p.add_argument("--seed", type=int, default=0, help="seeds the sampler and training (the validation split is "
@@ -48,16 +63,6 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--heartbeat", type=positive_int, default=10,
                    help="seconds between a running trial's heartbeats, for a new study (default 10); a trial silent "
                         "for 6 of them is marked interrupted")
-    p.add_argument("--enqueue", metavar="MODELS", help="comma-separated presets or genome files to train first "
-                                                         "(warm start; they become trials of the study)")
-    p.add_argument("--baselines", action="store_true",
-                   help="also train budget-matched hand designs, as trials of the study marked as baselines")
-    p.add_argument("--chance-stop", type=int, default=4, metavar="N",
-                   help="stop when the study's first N trained trials all score at chance (default 4; 0 = never)")
-    p.add_argument("--dry-run", type=positive_int, metavar="N",
-                   help="sample N genomes exactly as the search would, train nothing, write nothing")
-    add_output_args(p)
-    p.set_defaults(handler=run_search)
 
 
 def config_from_args(args: argparse.Namespace):
@@ -112,7 +117,8 @@ def _default_name(data: str, macs: int | None, params: int | None) -> str:
     return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
-def _check_writable(folder: Path) -> None:
+def check_writable(folder: Path) -> None:
+    """Create the study folder, or say in one line why it cannot be written."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -138,8 +144,8 @@ def run_search(args: argparse.Namespace) -> int:
     warnings = check_run(cfg, settings, data)
     if args.dry_run:
         return dry_run(cfg, settings, args.dry_run, args.json)
-    _check_writable(cfg.paths.folder)  # best.json, trials.csv and the dashboard go here whatever the storage
+    check_writable(cfg.paths.folder)  # best.json, trials.csv and the dashboard go here whatever the storage
     return run_and_report(cfg, settings, data, args, header, warnings)
 
 
-__all__ = ["add", "config_from_args", "run_search"]
+__all__ = ["add", "add_search_args", "check_writable", "config_from_args", "run_search"]

@@ -71,12 +71,9 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
              f"scored on the validation split ({len(data.val_y):,} images; the test split is not used)"]
     cal = view.calibration if view is not None else None
     if cal:
-        tau = {p["epochs"]: p for p in cal.get("proxies", [])}.get(settings.epochs)
-        lines.append(f"  proxy fidelity: Kendall tau {tau['kendall_tau']:.2f} [{tau['tau_low']:.2f}, "
-                     f"{tau['tau_high']:.2f}] for {settings.epochs} epochs against {cal.get('full_epochs')} "
-                     "(nas calibrate)" if tau else
-                     f"  proxy fidelity: calibrated for {sorted({p['epochs'] for p in cal.get('proxies', [])})} "
-                     f"epochs, not for {settings.epochs}")
+        from ..calibration import fidelity_line
+
+        lines.append(f"  {fidelity_line(cal, settings.epochs)}")
     return "\n".join(lines)
 
 
@@ -84,6 +81,7 @@ def _warm_start(cfg: Any, study: Any, data: Any, settings: Any, args: argparse.N
     """Enqueue --enqueue genomes and --baselines as trials (once: a rerun does not add them again)."""
     from space import arch_string
 
+    from ..study import ENQUEUED_KEY, enqueue_genome
     from .common import resolve_genome
 
     wanted: list[tuple[str, Any]] = []
@@ -95,24 +93,25 @@ def _warm_start(cfg: Any, study: Any, data: Any, settings: Any, args: argparse.N
         from ..baselines import baseline_genomes
 
         wanted += list(baseline_genomes(data, settings.resolution, settings.budget).items())
-    have = {(t.user_attrs.get("baseline", ""), json.dumps(t.user_attrs.get("enqueued_genome"), sort_keys=True))
+    have = {(t.user_attrs.get("baseline", ""), json.dumps(t.user_attrs.get(ENQUEUED_KEY), sort_keys=True))
             for t in study.get_trials(deepcopy=False)}
     for name, g in wanted:
         key = (name, json.dumps(g.to_dict(), sort_keys=True))
         if key not in have:
-            attrs = {"enqueued_genome": g.to_dict(), **({"baseline": name} if name else {})}
-            study.enqueue_trial({}, user_attrs=attrs)
+            enqueue_genome(study, g, **({"baseline": name} if name else {}))
             say(args, f"enqueued {name or 'genome'}: {arch_string(g)}")
 
 
 def run_and_report(cfg: Any, settings: Any, data: Any, args: argparse.Namespace, header_fn: Any,
                    warnings: list[str]) -> int:
     """Open the study, run the workers, print the summary, then write the files."""
+    from ..calibrate_study import sync
     from ..dashboard import write_dashboard
     from ..results import chance_stop, read_study, summary, write_results
     from ..study import open_study, run_workers
 
     study, _, settings = open_study(cfg, settings)  # a refused rerun says only why, before any warning
+    sync(study, cfg.paths)  # nas calibrate may have measured this study's proxy before the study existed
     for w in warnings:
         say(args, f"warning: {w}")
     say(args, header_fn(cfg, settings, data, read_study(study)))

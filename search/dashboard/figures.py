@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, Sequence
 
 from space.units import human
 
+from ..calibration import CalibrationData
 from ..plots import (MACS_LABEL, FrontData, HistoryData, ImportanceData, OverlayData, PatternData,
                      ScalingData)
 
@@ -237,4 +238,32 @@ def overlay_figure(d: OverlayData, title: str):
     fig.update_layout(title=title, xaxis={"title": label, "type": _log_if_positive(xs)},
                       yaxis={"title": "validation accuracy", "range": list(r)}, legend={"orientation": "h", "y": -0.2},
                       margin={"t": 50})
+    return fig
+
+
+def calibration_figure(d: CalibrationData):
+    """Proxy against full validation accuracy, one panel per proxy length with its Kendall tau in the title."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    def title(p) -> str:  # noqa: ANN001 - a CalibrationPanel
+        if p.kendall_tau is None:
+            return f"{p.epochs} epochs: Kendall tau undefined"
+        interval = f" [{p.tau_low:.2f}, {p.tau_high:.2f}]" if p.tau_low is not None else ""
+        return f"{p.epochs} epochs: Kendall tau {p.kendall_tau:.2f}{interval}"
+
+    fig = make_subplots(rows=1, cols=max(1, len(d.panels)), subplot_titles=[title(p) for p in d.panels],
+                        horizontal_spacing=0.08)
+    full_range = list(accuracy_range([a for p in d.panels for a in p.full_acc]))
+    for k, p in enumerate(d.panels, start=1):
+        fig.add_trace(go.Scatter(x=list(p.proxy_acc), y=list(p.full_acc), mode="markers", showlegend=False,
+                                 marker={"color": COLORS[0], "size": 9}, text=list(p.arch),
+                                 hovertemplate=f"%{{text}}<br>{p.epochs} epochs: %{{x:.4f}}<br>{d.full_epochs} "
+                                               "epochs: %{y:.4f}<extra></extra>"), row=1, col=k)
+        fig.update_xaxes(title_text=f"validation accuracy after {p.epochs} epochs",
+                         range=list(accuracy_range(p.proxy_acc)), row=1, col=k)
+        fig.update_yaxes(title_text=f"validation accuracy after {d.full_epochs} epochs" if k == 1 else None,
+                         range=full_range, row=1, col=k)
+    fig.update_layout(title="proxy fidelity (nas calibrate): does the short training rank as the full one does?",
+                      margin={"t": 80, "r": 20})
     return fig

@@ -17,10 +17,12 @@ from typing import Any, Sequence
 
 from space.units import human
 
+from ..calibration import calibration_data
 from ..plots import (ImportanceData, ScalingData, StudyData, TrialRow, best_trial, front_data, history_data,
                      overlay_data, pattern_data, top_k)
-from .figures import (IMPORTANCE_BARS, acc_text, front_figure, history_figure, importance_figure, overlay_figure,
-                      pattern_figure, scaling_figure)
+from ..results import CALIBRATION_KEY
+from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, front_figure, history_figure, importance_figure,
+                      overlay_figure, pattern_figure, scaling_figure)
 
 TOP_K = 200  # rows of the trials table by default; every trial still shows in the details panel
 SPLIT_NOTE = "accuracy: validation split (the test split is only used by nas train)"
@@ -189,6 +191,12 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
     if scaling is not None:
         page.add("<h2>Scaling</h2>")
         page.add(page.plot(scaling_figure(scaling), 420))
+    calibration = calibration_data(d.attrs.get(CALIBRATION_KEY))
+    if calibration is not None and calibration.panels:
+        page.add("<h2>Proxy fidelity</h2>")
+        page.add(page.plot(calibration_figure(calibration), 400))
+        page.add(_note("Each point is one architecture trained at both lengths by nas calibrate; the closer the "
+                       "points lie to a rising line, the better the short training ranks architectures."))
     if storage_hint:
         page.add(_note(f"This is a plain Optuna study; optuna-dashboard opens it too: "
                        f"optuna-dashboard {storage_hint}"))

@@ -15,6 +15,7 @@ from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
 from .schema import Status, StudySettings, write_attrs
 
 TrainFn = Callable[..., Any]  # (model, data, cfg, device, on_epoch=..., on_step=...) -> TrainResult-like
+ENQUEUED_KEY = "enqueued_genome"  # the trial user attribute holding the genome an enqueued trial trains
 
 
 class Rejected(Exception):
@@ -35,6 +36,17 @@ def record_genome(trial: Any, g: Genome, **extra: Any) -> Any:
     write_attrs(trial, genome=g.to_dict(), arch=arch_string(g), params=c.params, macs=c.macs, acts=c.acts,
                 receptive_field=c.receptive_field, **extra)
     return c
+
+
+def enqueue_genome(study: optuna.Study, g: Genome, **attrs: Any) -> None:
+    """Add a waiting trial that trains ``g`` as it is (no sampling) when a worker claims it."""
+    study.enqueue_trial({}, user_attrs={ENQUEUED_KEY: g.to_dict(), **attrs})
+
+
+def enqueued_genome(trial: Any) -> Genome | None:
+    """The genome an enqueued trial was given, or None for a sampled one."""
+    g = trial.user_attrs.get(ENQUEUED_KEY)
+    return Genome.from_dict(g) if isinstance(g, dict) else None
 
 
 def rung_pruner(study: optuna.Study, epochs: int) -> Callable[[int, float], bool]:

@@ -15,14 +15,12 @@ from typing import Any, Callable, Sequence
 import optuna
 from optuna.trial import TrialState
 
-from space import Genome
-
 from .config import SearchConfig, train_config
 from .opening import make_sampler, open_study
 from .progress import Progress
 from .schema import Status, StudySettings, write_attrs
 from .storage import Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_lock, warn, with_retry
-from .trial import Rejected, TrialFailed, run_trial
+from .trial import Rejected, TrialFailed, enqueued_genome, run_trial
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
@@ -54,11 +52,6 @@ def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, l
         # so parallel workers never draw alike and a resumed study does not redraw
         study.sampler = make_sampler(cfg, len(trials))
         return study.ask(), trials
-
-
-def _enqueued_genome(trial: optuna.Trial) -> Genome | None:
-    g = trial.user_attrs.get("enqueued_genome")
-    return Genome.from_dict(g) if isinstance(g, dict) else None
 
 
 @contextlib.contextmanager
@@ -133,7 +126,7 @@ def _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progre
         write_attrs(trial, worker=worker, status=Status.RUNNING)
         progress.start(trial.number)
         values = run_trial(trial, study, data, settings, cfg.space, train, cfg.device, cfg.pruner, log, train_fn,
-                           progress.on_step, _enqueued_genome(trial))
+                           progress.on_step, enqueued_genome(trial))
         with_retry(url, "write", lambda: study.tell(trial, values))
         status, text = Status.OK, f"val_acc {values[0]:.4f}"
     except (Rejected, optuna.TrialPruned) as e:
