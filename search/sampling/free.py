@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from scaling.compound import scale_genome
-from space import (ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity,
+from space import (ACTIVATIONS, BLOCK_FACTS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity,
                    stem_size)
 
 from ..budget import Budget
@@ -123,7 +123,7 @@ def sample_genome(trial: Suggest, space: SearchSpace, resolution: int, in_channe
         if stride == 2 and (size + 1) // 2 < space.min_size:
             stride = 1
         size = (size + 1) // 2 if stride == 2 else size
-        expands = block in ("mbconv", "bottleneck")
+        expands = BLOCK_FACTS[block].expands
         stages.append(Stage(block, pick_int(trial, f"s{i}_depth", space.depths), pick(trial, f"s{i}_width", space.widths),
                             stride, pick(trial, f"s{i}_kernel", space.kernels),
                             pick(trial, f"s{i}_expansion", space.expansions) if expands else 1.0,

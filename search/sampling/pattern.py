@@ -130,7 +130,7 @@ def draw_shape(trial: Suggest, space: PatternSpace, data: DataShape) -> Shape:
         growth.append(pick_float(trial, f"s{i}_growth", space.growth) if strides[i] == 2 else 1.0)
         kernels.append(pick(trial, f"s{i}_kernel", space.kernels))
         se.append(pick(trial, f"s{i}_se", space.se))
-        exps.append(pick(trial, f"s{i}_expansion", space.expansions) if block == "mbconv" else 1.0)
+        exps.append(pick(trial, f"s{i}_expansion", space.expansions) if BLOCK_FACTS[block].expand_layer else 1.0)
         if BLOCK_FACTS[block].residual == "same_shape":  # a one-block stage of these has no skip at all
             depths[i] = max(depths[i], 2)
     sh = Shape(stem, act, strides, tuple(growth), tuple(blocks), tuple(depths), tuple(kernels), tuple(se),
@@ -165,7 +165,8 @@ def widths_at(space: PatternSpace, sh: Shape, width_mult: float) -> tuple[int, l
 
 def _stage(block: str, depth: int, width: int, stride: int, kernel: int, se: float, exp: float) -> Stage:
     facts = BLOCK_FACTS[block]
-    e = (BOTTLENECK_EXPANSION if block == "bottleneck" else exp) if facts.expands else 1.0
+    # an inverted bottleneck's expansion is sampled; a bottleneck keeps ResNet's reduction
+    e = (exp if facts.expand_layer else BOTTLENECK_EXPANSION) if facts.expands else 1.0
     return Stage(block, depth, width, stride, kernel, e, se)
 
 
