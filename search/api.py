@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from space import Genome
 
-from .run_config import ConfigError, RunConfig, make_budget
+from .run_config import ConfigError, RunConfig, make_budget, space_of
 
 Model = Genome | str  # a genome, a preset name, or a genome JSON file
 Callback = Callable[[Any, Any], None]  # Optuna's (study, frozen_trial): optuna-integration callbacks fit as is
@@ -63,16 +63,16 @@ def build(model: Model, **changes: Any) -> Any:
 
 def sample(resolution: int, channels: int, classes: int, budget: str | int | None, *,
            params_budget: str | int | None = None, space: Any = None, seed: int = 0, tries: int = 64) -> Genome:
-    """One genome of the search space (default: the design-pattern space; ``"free"`` or a file as ``--space``) solved to fit ``budget``, as the
-    search's first, random trials draw them; the same arguments give the same genome."""
+    """One genome of ``space`` (as RunConfig.space; default the design-pattern space) solved to fit ``budget``,
+    as the search's first, random trials draw them; the same arguments give the same genome."""
     import optuna
 
-    from .sampling import DataShape, Infeasible, feasible_range, load_space, refusal
+    from .sampling import DataShape, Infeasible, feasible_range, refusal
     from .study import quiet_optuna
 
     quiet_optuna()
     the_budget = make_budget(budget, params_budget)
-    the_space = load_space(space) if space is None or isinstance(space, str) else space
+    the_space = space_of(space)
     shape = DataShape(resolution, channels, classes)
     if problem := refusal(the_budget, *feasible_range(the_space, shape), resolution):
         raise ConfigError(problem)

@@ -37,7 +37,7 @@ class RunConfig:
     study: str | None = None  # None = derived from data and budget
     studies_dir: str | Path = "studies"  # the study folder (SQLite, best.json, trials.csv) goes under it
     storage: str | None = None  # an Optuna storage URL; None = SQLite in the study folder
-    space: Any = None  # None (the pattern space), "free", a YAML/JSON file, or a search.sampling space
+    space: Any = None  # None (the pattern space), "free", a YAML/JSON file, its dict, or a search.sampling space
     objectives: str = "accuracy"  # "accuracy", "accuracy,macs" or "accuracy,latency"
     sampler: str = "auto"  # auto, tpe, nsga2, random
     pruner: str = "median"  # median, hyperband, none
@@ -53,7 +53,6 @@ class RunConfig:
 
     def search_config(self) -> Any:
         """The validated SearchConfig this asks for; ConfigError (or BudgetError) names the first bad flag."""
-        from .sampling import load_space
         from .study import OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig
         from .train import TrainConfig
 
@@ -82,8 +81,7 @@ class RunConfig:
                             max_train_images=self.max_train_images, resolution=self.resolution,
                             time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=(1,),
                             **({"lr": self.lr} if self.lr is not None else {}))
-        space = load_space(self.space) if self.space is None or isinstance(self.space, str) else self.space
-        return SearchConfig(study=name, data=self.data, budget=budget, space=space,
+        return SearchConfig(study=name, data=self.data, budget=budget, space=space_of(self.space),
                             objectives=self.objectives, trials=trials, timeout_s=timeout, train=train,
                             batch_given=self.batch_size is not None, lr_given=self.lr is not None,
                             sampler=self.sampler, pruner=self.pruner, workers=self.workers, device=self.device,
@@ -107,6 +105,15 @@ def make_budget(budget: str | int | None, params_budget: str | int | None = None
     if not 0 < min_budget < 1:
         raise ConfigError(f"--min-budget must be a fraction between 0 and 1, got {min_budget}")
     return Budget(max_macs, max_params, int(min_budget * max_macs))
+
+
+def space_of(spec: Any) -> Any:
+    """The search space a ``space`` value names: None, "pattern", "free", a YAML/JSON file, a dict, or a space."""
+    from .sampling import load_space, space_from_dict
+
+    if spec is None or isinstance(spec, (str, Path)):
+        return load_space(spec)
+    return space_from_dict(spec) if isinstance(spec, dict) else spec
 
 
 def _count(value: str | int | None, parse: Any, what: str) -> int | None:
@@ -141,4 +148,4 @@ def default_name(data: str, macs: int | None, params: int | None) -> str:
     return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
-__all__ = ["ConfigError", "RunConfig", "default_name", "make_budget"]
+__all__ = ["ConfigError", "RunConfig", "default_name", "make_budget", "space_of"]
