@@ -1,4 +1,4 @@
-"""The steps of ``nas run`` after its flags are read: checks, the header, warm starts, the run, the report."""
+"""The steps of ``nas run`` around search.runner: the header, the warm starts its flags ask for, the report."""
 
 from __future__ import annotations
 
