@@ -13,7 +13,7 @@ with one line that names the field or flag, before any training starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Sequence
 
 from space import Genome
@@ -34,6 +34,9 @@ def genome(model: Model, **changes: Any) -> Genome:
         g = model
     else:
         raise ConfigError(f"model: expected a Genome, a preset name or a genome JSON file, got {type(model).__name__}")
+    unknown = sorted(set(changes) - {f.name for f in fields(Genome)})
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: not a genome field; give {', '.join(f.name for f in fields(Genome))}")
     return g.replace(**changes) if changes else g
 
 

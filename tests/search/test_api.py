@@ -51,6 +51,8 @@ def test_cost_build_and_sample_give_exact_numbers():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: search.cost(5), "ConfigError", "model: expected a Genome, a preset name or a genome JSON file, got int"),
     (lambda: search.cost("resnet21"), "GenomeError", "unknown model 'resnet21'"),
+    (lambda: search.build("resnet20", colour=3), "ConfigError", "colour: not a genome field; give stages, stem"),
+    (lambda: search.cost("resnet20", num_classes=0), "GenomeError", "num_classes"),
     (lambda: search.sample(32, 3, 10, "1000"), "ConfigError", "no network in this space fits 1.00K MACs"),
     (lambda: search.sample(32, 3, 10, "lots"), "BudgetError", "budget 'lots' is not understood"),
     (lambda: search.run(config(Path("unused"), budget=None)), "ConfigError", "give a compute budget"),
