@@ -4,12 +4,11 @@ The Python API (``search.api``) is re-exported here, loaded on first use (PEP 56
 and ``nas --help`` stay free of torch, optuna and plotly::
 
     import search
-    search.cost("resnet20").params                   # 272474, nothing built
+    search.cost("resnet20").params                   # 269722, nothing built
     result = search.run(search.RunConfig(data="synthetic:400:16:4", budget="3M", trials=3, epochs=1))
 """
 
-from importlib import import_module
-from typing import Any
+from space.lazy import lazy_getattr
 
 __version__ = "0.2.0"
 
@@ -20,10 +19,4 @@ _HOME = {
 
 __all__ = sorted(_HOME)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOME:
-        raise AttributeError(f"module 'search' has no attribute {name!r}")
-    value = getattr(import_module(f".{_HOME[name]}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, globals(), _HOME)

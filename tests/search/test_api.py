@@ -75,6 +75,7 @@ def test_bad_data_and_callbacks_with_workers_fail_before_any_study_is_made(tmp_p
     assert not (tmp_path / "studies" / "api" / "study.db").exists()
 
 
+@pytest.mark.slow
 def test_run_with_train_fn_callbacks_and_a_warm_start(tmp_path, capsys):
     seen = []
     result = search.run(config(tmp_path), train_fn=fake_train, enqueue=["resnet20"],
