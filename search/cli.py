@@ -15,6 +15,7 @@ from .commands import calibrate, dashboard, describe, run, scale, show, train
 from .commands.common import FLOPS_NOTE
 
 COMMANDS = (describe, train, run, calibrate, scale, show, dashboard)
+SHELLS = ("bash", "zsh", "tcsh")  # what --print-completion writes (through shtab)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,10 +25,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"nas: error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
+class _PrintCompletion(argparse.Action):
+    """--print-completion SHELL: a static completion script made by shtab from this parser (an optional extra)."""
+
+    def __call__(self, parser, namespace, shell, option_string=None) -> None:  # noqa: ANN001 - argparse's API
+        try:
+            import shtab
+        except ImportError:
+            parser.exit(2, "nas: error: --print-completion needs the shtab package: pip install shtab "
+                           '(or pip install "nas-cnn[completion]")\n')
+        print(shtab.complete(parser, shell))
+        parser.exit(0)
+
+
 def parser() -> argparse.ArgumentParser:
     """The full argument parser."""
     p = _Parser(prog="nas", description="Neural architecture search and compound scaling of CNNs.", epilog=FLOPS_NOTE)
     p.add_argument("--version", action="version", version=f"nas {__version__}")
+    p.add_argument("--print-completion", action=_PrintCompletion, choices=SHELLS, metavar="SHELL",
+                   help=f"print a tab-completion script for {', '.join(SHELLS)} (needs shtab), e.g. "
+                        "nas --print-completion bash > ~/.local/share/bash-completion/completions/nas")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
     for module in COMMANDS:
         module.add(sub)
@@ -49,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error already printed as one line
         return int(e.code or 0)
+    except BrokenPipeError:  # `nas --print-completion bash | head`
+        _silence_stdout()
+        return 0
     previous = signal.signal(signal.SIGTERM, _sigterm) if _main_thread() else None
     try:
         return int(args.handler(args) or 0)

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from .common import FLOPS_NOTE, UsageError, add_output_args, positive_int, say
-from .run import add_search_args, check_writable, config_from_args
+from .run import add_search_args, config_from_args
 
 MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
 # what config_from_args reads of the flags only ``nas run`` has: calibration trains only the architectures it
@@ -65,7 +65,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from ..results import CALIBRATION_KEY, read_study
     from ..study import open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
-    from .run_steps import check_run
+    from ..runner import check_run, make_folder
 
     _check(args)
     quiet_optuna()
@@ -82,9 +82,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
                 for e, c in cfgs.items()}
     warnings = list(dict.fromkeys(w for e in lengths for w in check_run(cfgs[e], settings[e], data)))
     genomes = sample_archs(cfg.space, settings[args.full_epochs], args.archs, cfg.seed)
-    check_writable(cfg.paths.folder)  # calibration.json goes here whatever the storage
+    make_folder(cfg.paths.folder)  # calibration.json goes here whatever the storage
     for c in cfgs.values() if cfg.storage is None else ():  # each length's SQLite file
-        check_writable(c.paths.folder)
+        make_folder(c.paths.folder)
     studies = {e: open_study(c, settings[e])[0] for e, c in cfgs.items()}  # a refused rerun trains nothing
     for w in warnings:
         say(args, f"warning: {w}")

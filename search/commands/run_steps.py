@@ -1,4 +1,4 @@
-"""The steps of ``nas run`` after its flags are read: checks, the header, warm starts, the run, the report."""
+"""The steps of ``nas run`` around search.runner: the header, the warm starts its flags ask for, the report."""
 
 from __future__ import annotations
 
@@ -9,28 +9,7 @@ from typing import Any
 
 from space.units import human
 
-from .common import UsageError, say
-
-
-
-def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
-    """Refuse what cannot work (one line, exit 2); return the warnings worth printing."""
-    from ..sampling import DataShape, feasible_range, refusal
-    from ..train import few_steps_warning
-
-    classes = data.num_classes
-    if cfg.train.max_train_images is not None and cfg.train.max_train_images < classes:
-        raise UsageError(f"--max-train-images {cfg.train.max_train_images} is fewer than the {classes} classes: "
-                         "every class needs training images")
-    if settings.train.get("cutout", 0) > settings.resolution:
-        raise UsageError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
-    lo, hi = feasible_range(cfg.space, DataShape(settings.resolution, settings.channels, classes))
-    problem = refusal(cfg.budget, lo, hi, settings.resolution)
-    if problem:
-        raise UsageError(problem)
-    n = min(len(data.train_y), cfg.train.max_train_images or len(data.train_y))
-    warning = few_steps_warning(n, settings.train["batch_size"], settings.epochs)
-    return [warning] if warning else []
+from .common import say
 
 
 def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
@@ -77,47 +56,36 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
     return "\n".join(lines)
 
 
-def _warm_start(cfg: Any, study: Any, data: Any, settings: Any, args: argparse.Namespace) -> None:
-    """Enqueue --enqueue genomes and --baselines as trials (once: a rerun does not add them again)."""
-    from space import arch_string
-
-    from ..study import ENQUEUED_KEY, enqueue_genome
+def _wanted(cfg: Any, data: Any, settings: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
+    """The --enqueue genomes and the --baselines, as (baseline name or "", genome) pairs."""
     from .common import resolve_genome
 
-    wanted: list[tuple[str, Any]] = []
-    for spec in filter(None, (args.enqueue or "").split(",")):
-        g = resolve_genome(spec.strip(), cfg.studies_dir, cfg.storage, "--enqueue ")
-        wanted.append(("", g.replace(in_channels=settings.channels, num_classes=settings.num_classes,
-                                     resolution=settings.resolution)))
+    wanted: list[tuple[str, Any]] = [("", resolve_genome(spec.strip(), cfg.studies_dir, cfg.storage, "--enqueue "))
+                                     for spec in filter(None, (args.enqueue or "").split(","))]
     if args.baselines:
         from ..baselines import baseline_genomes
 
         wanted += list(baseline_genomes(data, settings.resolution, settings.budget).items())
-    have = {(t.user_attrs.get("baseline", ""), json.dumps(t.user_attrs.get(ENQUEUED_KEY), sort_keys=True))
-            for t in study.get_trials(deepcopy=False)}
-    for name, g in wanted:
-        key = (name, json.dumps(g.to_dict(), sort_keys=True))
-        if key not in have:
-            enqueue_genome(study, g, **({"baseline": name} if name else {}))
-            say(args, f"enqueued {name or 'genome'}: {arch_string(g)}")
+    return wanted
 
 
-def run_and_report(cfg: Any, settings: Any, data: Any, args: argparse.Namespace, header_fn: Any,
-                   warnings: list[str]) -> int:
+def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     """Open the study, run the workers, print the summary, then write the files."""
     from ..calibrate_study import sync
     from ..dashboard import write_dashboard
     from ..results import chance_stop, read_study, summary, write_results
-    from ..study import open_study, run_workers
+    from ..runner import execute
 
-    study, _, settings = open_study(cfg, settings)  # a refused rerun says only why, before any warning
-    sync(study, cfg.paths)  # nas calibrate may have measured this study's proxy before the study existed
-    for w in warnings:
-        say(args, f"warning: {w}")
-    say(args, header_fn(cfg, settings, data, read_study(study)))
-    _warm_start(cfg, study, data, settings, args)
-    outcome = run_workers(cfg, data, settings)
-    view = read_study(study)
+    cfg = p.cfg
+
+    def opened(study: Any, settings: Any) -> None:  # a refused rerun has said only why, before any warning
+        sync(study, cfg.paths)  # nas calibrate may have measured this study's proxy before the study existed
+        for w in p.warnings:
+            say(args, f"warning: {w}")
+        say(args, header_fn(cfg, settings, p.data, read_study(study)))
+
+    study, view, outcome = execute(p, _wanted(cfg, p.data, p.settings, args), log=lambda m: say(args, m),
+                                   on_open=opened)
     result = summary(view)
     result["files"] = write_results(view, cfg.paths)
     chance = chance_stop(view, cfg.chance_trials)

@@ -1,5 +1,5 @@
 import dataclasses
-import os
+import json
 import random
 import subprocess
 import sys
@@ -13,7 +13,6 @@ import space
 from genomes import random_genome
 from search.export import Deployable, export_onnx, export_pt2, export_torchscript
 
-REPO = Path(__file__).resolve().parents[3]
 MEAN, STD = (0.5, 0.4, 0.3), (0.25, 0.2, 0.3)
 
 
@@ -42,6 +41,16 @@ def models():
     return _models()
 
 
+def clean_python(code: str, cwd: Path) -> str:
+    """Run ``code`` (after ``import sys, torch``) in ``python -I``: no PYTHONPATH, no current folder on the path,
+    so this package cannot be imported; it fails if ``search`` or ``space`` got imported anyway. Its stdout."""
+    body = "import sys, torch\n" + textwrap.dedent(code) + \
+        "\nassert 'search' not in sys.modules and 'space' not in sys.modules, sorted(sys.modules)\n"
+    done = subprocess.run([sys.executable, "-I", "-c", body], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
 def _stats(channels: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
     return MEAN[:channels], STD[:channels]
 
@@ -67,20 +76,12 @@ def test_pt2_loads_in_a_process_that_imports_only_torch(models, tmp_path):
         with torch.no_grad():
             expected[name] = model((xin - torch.tensor(MEAN[:channels]).view(1, -1, 1, 1))
                                    / torch.tensor(STD[:channels]).view(1, -1, 1, 1))
-    code = textwrap.dedent(f"""
-        import sys, torch
+    clean_python(f"""
         for name in {sorted(models)!r}:
             program = torch.export.load(name + ".pt2")
             x = torch.load(name + ".in.pt")
             torch.save(program.module()(x), name + ".out.pt")
-        assert "search" not in sys.modules and "space" not in sys.modules, sorted(sys.modules)
-    """)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and Path(p).resolve() != REPO]
-    if paths:
-        env["PYTHONPATH"] = os.pathsep.join(paths)
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr[-2000:]
+    """, tmp_path)
     for name, want in expected.items():
         got = torch.load(tmp_path / f"{name}.out.pt")
         assert got.shape == want.shape == (3, want.shape[1]) and torch.allclose(got, want, atol=1e-5), name
@@ -116,3 +117,56 @@ def test_onnx_without_the_packages_names_the_extra(models, tmp_path, monkeypatch
     model, channels, res = models["resnet20"]
     with pytest.raises(ValueError, match=r'pip install "nas\[onnx\]"'):
         export_onnx(model, *_stats(channels), channels, res, tmp_path / "model.onnx")
+
+
+TAKE_AWAY = "synthetic:240:8:3"  # 8x8 RGB, 3 classes; 48 test images
+
+
+def _train_and_save_test_split(tmp_path: Path, *formats: str) -> tuple[Path, dict]:
+    """``nas train`` a tiny model (1 epoch) into tmp_path/out; the test split saved beside it as the exported
+    model takes it (floats in [0, 1]) by the loader nas train used; result.json."""
+    from search.cli import main
+    from search.data import load_data
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    argv = ["train", "resnet20", "--data", TAKE_AWAY, "--epochs", "1", "--batch-size", "32", "--resolution", "8",
+            "--device", "cpu", "--cache-dir", str(cache), "--out", str(out), "--json"]
+    assert main(argv + [a for f in formats for a in ("--format", f)]) == 0
+    data = load_data(TAKE_AWAY, cache)  # the same spec and seed: the same test split
+    torch.save({"x": data.test_x.float() / 255, "y": data.test_y}, tmp_path / "test_split.pt")
+    return out, json.loads((out / "result.json").read_text())
+
+
+@pytest.mark.slow
+def test_the_trained_pt2_gives_the_reported_test_accuracy_with_plain_torch(tmp_path):
+    out, result = _train_and_save_test_split(tmp_path)
+    assert result["status"] == "ok" and sorted(p.name for p in out.iterdir()) == [
+        "genome.json", "model.pt2", "result.json", "weights.pt"]
+    printed = clean_python("""
+        split = torch.load("test_split.pt")
+        logits = torch.export.load("out/model.pt2").module()(split["x"])
+        predicted = logits.argmax(1)
+        print(int((predicted == split["y"]).sum()), len(predicted.unique()), len(split["y"]), tuple(logits.shape))
+    """, tmp_path)
+    correct, classes, n, shape = printed.strip().split(maxsplit=3)
+    assert (int(n), shape) == (48, "(48, 3)")
+    assert int(classes) >= 2  # not one class for every image, which any normalisation would reproduce
+    assert int(correct) / int(n) == result["test_acc"]
+
+
+@pytest.mark.slow
+def test_the_trained_onnx_matches_the_pt2_on_the_test_split(tmp_path):
+    pytest.importorskip("onnxscript")
+    pytest.importorskip("onnxruntime")
+    out, result = _train_and_save_test_split(tmp_path, "pt2", "onnx")
+    printed = clean_python("""
+        import onnxruntime
+        split = torch.load("test_split.pt")
+        with torch.no_grad():
+            want = torch.export.load("out/model.pt2").module()(split["x"]).numpy()
+        session = onnxruntime.InferenceSession("out/model.onnx", providers=["CPUExecutionProvider"])
+        got = session.run(None, {session.get_inputs()[0].name: split["x"].numpy()})[0]
+        print(float(abs(got - want).max()), int((got.argmax(1) == split["y"].numpy()).sum()))
+    """, tmp_path)
+    diff, correct = printed.split()
+    assert float(diff) <= 1e-4 and int(correct) / 48 == result["test_acc"]

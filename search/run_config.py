@@ -1,0 +1,151 @@
+"""What a search asks for, as its user writes it: :class:`RunConfig`, one field per ``nas run`` flag.
+
+``nas run`` builds one from its flags and the Python API takes one from its caller; both turn it into the
+internal :class:`~search.study.SearchConfig` with :meth:`RunConfig.search_config`, so the two cannot
+validate differently. Errors name the flag (``--min-budget``), whose field is the same word with ``_``.
+This module imports nothing heavy at load time: the command line builds its parser beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .budget import Budget, BudgetError, parse_duration, parse_macs, parse_params
+
+
+class ConfigError(ValueError):
+    """A RunConfig value that cannot make a search."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One search, as ``nas run`` flags or as a Python call; None means the flag's default."""
+
+    data: str  # synthetic[:N[:RES[:CLASSES]]], a torchvision name, an ImageFolder folder or archive
+    budget: str | int | None = None  # max MACs per image: "400MFLOPs", "400M", 400_000_000 (FLOPs = MACs)
+    params_budget: str | int | None = None  # max parameters: "5M", 5_000_000
+    min_budget: float | None = None  # lower bound as a fraction of budget
+    trials: int | None = None  # trials that finish training; None = 20, or unlimited with a timeout
+    timeout: str | float | None = None  # stop starting trials after this: "30m", or seconds
+    epochs: int = 10  # proxy training epochs per trial
+    batch_size: int | None = None  # None = from the size of the training split
+    lr: float | None = None  # None = 0.2 scaled to the batch size
+    max_train_images: int | None = None  # train each proxy on a random subset of this size
+    resolution: int | None = None  # search resolution; None = the data's native size
+    study: str | None = None  # None = derived from data and budget
+    studies_dir: str | Path = "studies"  # the study folder (SQLite, best.json, trials.csv) goes under it
+    storage: str | None = None  # an Optuna storage URL; None = SQLite in the study folder
+    space: Any = None  # None (the pattern space), "free", a YAML/JSON file, its dict, or a search.sampling space
+    objectives: str = "accuracy"  # "accuracy", "accuracy,macs" or "accuracy,latency"
+    sampler: str = "auto"  # auto, tpe, nsga2, random
+    pruner: str = "median"  # median, hyperband, none
+    workers: int = 1  # trial processes at once
+    device: str | None = None  # auto, cpu, cuda, cuda:N
+    seed: int = 0  # steers the sampler and the training seeds
+    trial_timeout: str | float | None = None  # fail a trial that trains longer than this
+    max_failures: int = 5  # stop after this many failed or rejected trials in a row
+    heartbeat: int = 10  # seconds between a running trial's heartbeats (new studies)
+    chance_stop: int = 4  # stop when the first N trained trials all score at chance; 0 = never
+    cache_dir: str | Path | None = None  # decoded data sets; None = $NAS_CACHE or ~/.cache/nas
+    quiet: bool = True  # no per-trial lines on stderr (the API's default; nas run prints them unless --quiet)
+
+    def search_config(self) -> Any:
+        """The validated SearchConfig this asks for; ConfigError (or BudgetError) names the first bad flag."""
+        from .study import OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig
+        from .train import TrainConfig
+
+        budget = make_budget(self.budget, self.params_budget, self.min_budget)
+        for flag, value, allowed in (("--objectives", self.objectives, OBJECTIVES), ("--sampler", self.sampler,
+                                     SAMPLERS), ("--pruner", self.pruner, PRUNERS)):
+            if value not in allowed:
+                raise ConfigError(f"{flag} {value!r}: choose from {', '.join(allowed)}")
+        for flag, value in (("--epochs", self.epochs), ("--workers", self.workers), ("--trials", self.trials),
+                            ("--batch-size", self.batch_size), ("--max-train-images", self.max_train_images),
+                            ("--resolution", self.resolution), ("--max-failures", self.max_failures),
+                            ("--heartbeat", self.heartbeat)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"{flag} must be a whole number >= 1, got {value!r}")
+        if self.lr is not None and not self.lr > 0:
+            raise ConfigError(f"--lr must be positive, got {self.lr}")
+        timeout = _seconds(self.timeout)
+        trials = self.trials if self.trials or timeout else 20
+        if self.objectives == "accuracy" and self.sampler == "nsga2":
+            raise ConfigError("--sampler nsga2 is for two objectives; use --objectives accuracy,macs or another "
+                              "sampler")
+        name = self.study or default_name(self.data, budget.max_macs, budget.max_params)
+        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum() or name.startswith("."):
+            raise ConfigError(f"--study {name!r}: use letters, digits, '-', '_' and '.' only")
+        train = TrainConfig(epochs=self.epochs, batch_size=self.batch_size or 256,
+                            max_train_images=self.max_train_images, resolution=self.resolution,
+                            time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=(1,),
+                            **({"lr": self.lr} if self.lr is not None else {}))
+        return SearchConfig(study=name, data=self.data, budget=budget, space=space_of(self.space),
+                            objectives=self.objectives, trials=trials, timeout_s=timeout, train=train,
+                            batch_given=self.batch_size is not None, lr_given=self.lr is not None,
+                            sampler=self.sampler, pruner=self.pruner, workers=self.workers, device=self.device,
+                            seed=self.seed, studies_dir=str(self.studies_dir), storage=self.storage,
+                            cache_dir=None if self.cache_dir is None else str(self.cache_dir),
+                            max_failures=self.max_failures, heartbeat_s=self.heartbeat, quiet=self.quiet,
+                            chance_trials=max(0, self.chance_stop))
+
+
+def make_budget(budget: str | int | None, params_budget: str | int | None = None,
+                min_budget: float | None = None) -> Budget:
+    """The Budget of a MACs budget ("400M" or 400_000_000), a parameter budget and a lower bound (a fraction)."""
+    if budget is None and params_budget is None:
+        raise ConfigError("give a compute budget (--budget 400MFLOPs) and/or a parameter budget (--params-budget 5M)")
+    max_macs = _count(budget, parse_macs, "budget")
+    max_params = _count(params_budget, parse_params, "parameter budget")
+    if min_budget is None:
+        return Budget(max_macs, max_params)
+    if max_macs is None:
+        raise ConfigError("--min-budget is a fraction of --budget; give --budget too")
+    if not 0 < min_budget < 1:
+        raise ConfigError(f"--min-budget must be a fraction between 0 and 1, got {min_budget}")
+    return Budget(max_macs, max_params, int(min_budget * max_macs))
+
+
+def space_of(spec: Any) -> Any:
+    """The search space a ``space`` value names: None, "pattern", "free", a YAML/JSON file, a dict, or a space."""
+    from .sampling import load_space, space_from_dict
+
+    if spec is None or isinstance(spec, (str, Path)):
+        return load_space(spec)
+    return space_from_dict(spec) if isinstance(spec, dict) else spec
+
+
+def _count(value: str | int | None, parse: Any, what: str) -> int | None:
+    """A budget given as text ("400M") or as a number (400_000_000)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return parse(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise BudgetError(f"{what} {value!r} must be a positive number or a string such as '400M'")
+    return int(value)
+
+
+def _seconds(value: str | float | None) -> float | None:
+    """A duration given as text ("30m") or as seconds."""
+    if value is None or isinstance(value, str):
+        return parse_duration(value) if value else None
+    if isinstance(value, bool) or not value > 0:
+        raise BudgetError(f"duration {value!r} must be positive")
+    return float(value)
+
+
+def default_name(data: str, macs: int | None, params: int | None) -> str:
+    """The study name when none is given: data and budget, e.g. cifar10-400M or cifar10-400M-5Mparams."""
+    from space.units import human
+
+    def compact(n: int) -> str:
+        text = human(n)
+        return text[:-1].rstrip("0").rstrip(".") + text[-1] if "." in text else text
+
+    base = Path(data.rstrip("/")).name.split(".")[0].split(":")[0] or "data"
+    return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
+
+
+__all__ = ["ConfigError", "RunConfig", "default_name", "make_budget", "space_of"]

@@ -1,0 +1,121 @@
+"""The steps of a search, shared by ``nas run`` and the Python API: prepare (data, settings, refusals), then
+execute (open the study, enqueue warm starts, run the workers, read the study back). Nothing is printed
+here: messages go to the ``log`` the caller gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .run_config import ConfigError
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """A search ready to run: its config, its data, the study settings they imply, and warnings worth showing."""
+
+    cfg: Any  # SearchConfig
+    data: Any  # ImageData
+    settings: Any  # StudySettings
+    warnings: tuple[str, ...]
+
+
+def prepare(cfg: Any) -> Prepared:
+    """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
+    from .data import load_data
+    from .study import peek_settings, quiet_optuna, settings_for
+    from .train import resolve_device
+
+    quiet_optuna()
+    resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
+    stored = peek_settings(cfg)  # a resumed study keeps its validation split and heartbeat
+    split_seed = stored.split_seed if stored else cfg.seed
+    data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
+    settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat_s)
+    return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
+
+
+def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
+    """Refuse what cannot work (ConfigError); return the warnings worth showing."""
+    from .sampling import DataShape, feasible_range, refusal
+    from .train import few_steps_warning
+
+    classes = data.num_classes
+    if cfg.train.max_train_images is not None and cfg.train.max_train_images < classes:
+        raise ConfigError(f"--max-train-images {cfg.train.max_train_images} is fewer than the {classes} classes: "
+                          "every class needs training images")
+    if settings.train.get("cutout", 0) > settings.resolution:
+        raise ConfigError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
+    lo, hi = feasible_range(cfg.space, DataShape(settings.resolution, settings.channels, classes))
+    problem = refusal(cfg.budget, lo, hi, settings.resolution)
+    if problem:
+        raise ConfigError(problem)
+    n = min(len(data.train_y), cfg.train.max_train_images or len(data.train_y))
+    warning = few_steps_warning(n, settings.train["batch_size"], settings.epochs)
+    return [warning] if warning else []
+
+
+def make_folder(folder: Path) -> None:
+    """Create the study folder (best.json and trials.csv go there whatever the storage), or say why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ConfigError(f"cannot create the study folder {folder}: {e.strerror or e}") from None
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"the study folder {folder} is not writable")
+
+
+def fit_to_data(genome: Any, settings: Any) -> Any:
+    """A warm-start genome made to take the study's images and give its classes."""
+    return genome.replace(in_channels=settings.channels, num_classes=settings.num_classes,
+                          resolution=settings.resolution)
+
+
+def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
+    """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again.
+
+    Returns how many were enqueued now."""
+    from space import arch_string
+
+    from .study import ENQUEUED_KEY, enqueue_genome
+
+    have = {(t.user_attrs.get("baseline", ""), json.dumps(t.user_attrs.get(ENQUEUED_KEY), sort_keys=True))
+            for t in study.get_trials(deepcopy=False)}
+    added = 0
+    for name, g in wanted:
+        key = (name, json.dumps(g.to_dict(), sort_keys=True))
+        if key not in have:
+            have.add(key)
+            enqueue_genome(study, g, **({"baseline": name} if name else {}))
+            log(f"enqueued {name or 'genome'}: {arch_string(g)}")
+            added += 1
+    return added
+
+
+def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, callbacks: Sequence = (),
+            train_fn: Callable | None = None, on_open: Callable[[Any, Any], None] | None = None) -> tuple:
+    """Open (or resume) the study, enqueue ``wanted``, run the workers; returns (study, StudyView, WorkOutcome).
+
+    ``on_open(study, settings)`` runs once the study is open, before any trial (the CLI prints its header)."""
+    from .results import read_study
+    from .study import open_study, run_workers
+
+    if p.cfg.workers > 1 and (callbacks or train_fn is not None):
+        raise ConfigError("callbacks and train_fn run in this process: use workers=1 with them")
+    make_folder(p.cfg.paths.folder)
+    study, _, settings = open_study(p.cfg, p.settings)  # a refused rerun says only why
+    if on_open is not None:
+        on_open(study, settings)
+    warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log)
+    kw = {"callbacks": tuple(callbacks), "train_fn": train_fn} if p.cfg.workers == 1 else {}
+    outcome = run_workers(p.cfg, p.data, settings, **kw)
+    return study, read_study(study), outcome
+
+
+__all__ = ["Prepared", "check_run", "execute", "fit_to_data", "make_folder", "prepare", "warm_start"]
