@@ -5,6 +5,7 @@ The signal and process tests run ``nas run`` as real processes; the storage and 
 with the fault injected where the study talks to its storage.
 """
 
+import errno
 import os
 import signal
 import sqlite3
@@ -203,3 +204,36 @@ def test_the_orphan_guard_interrupts_a_worker_whose_parent_died_during_a_write(m
             written.append("end")
         time.sleep(10)  # not reached: the held interrupt is raised as the write ends
     assert written == ["end"]
+
+
+# --- a full disk -------------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_a_full_disk_at_the_end_of_a_run_keeps_the_previous_trials_csv_and_says_so(tmp_path, monkeypatch, capsys):
+    assert main(run_args(tmp_path, "d", "--trials", "1", "--sampler", "random")) == 0
+    folder = tmp_path / "studies" / "d"
+    before = (folder / "trials.csv").read_bytes()
+    real = Path.write_text
+
+    def write_text(self, text, *a, **k):  # half of the new trials.csv reaches the disk, then it is full
+        if self.name.startswith(".trials.csv."):
+            real(self, text[: len(text) // 2], *a, **k)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, text, *a, **k)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+    capsys.readouterr()
+    assert main(run_args(tmp_path, "d", "--trials", "2", "--sampler", "random")) == 1
+    out, err = capsys.readouterr()
+    assert out.startswith("study d: 2 trials finished (2 ok)")  # the summary is still printed
+    assert "Traceback" not in err
+    assert error_lines(err) == [err.strip().splitlines()[-1]] == [
+        f"nas: error: cannot write best.json and trials.csv in {folder}: No space left on device; the study is "
+        "intact and 'nas show d' writes them again"]
+    assert (folder / "trials.csv").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+    study = load(tmp_path, "d")
+    assert len(counted(study)) == 2
+    monkeypatch.undo()  # room again: show writes the file from the study
+    assert main(["show", "d", "--studies-dir", str(tmp_path / "studies")]) == 0
+    assert (folder / "trials.csv").read_text().count("\n") == len(study.trials) + 1 == 3
