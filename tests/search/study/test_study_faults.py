@@ -8,9 +8,8 @@ with the fault injected where the study talks to its storage.
 import errno
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
+import sqlite3
 import time
 from pathlib import Path
 
@@ -24,9 +23,8 @@ import search.study.storage as storage_mod
 import search.study.trial as trial_mod
 import search.study.workers as workers
 from search.cli import main
-from tiny_search import counted, load, run_args, sqlite_url
+from tiny_search import counted, load, nas, run_args, sqlite_url, wait
 
-ROOT = Path(__file__).resolve().parents[3]
 WAIT_LINE = "waiting up to"  # what a run says when it must wait for a silent trial of a dead run
 
 
@@ -47,6 +45,96 @@ def no_backoff(monkeypatch):
 
 def error_lines(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("nas: error:")]
+
+
+# --- SIGTERM and a killed parent of --workers, as real processes --------------------------------------
+
+def wait_for_training(proc: subprocess.Popen, tmp_path: Path, study: str, log: str, n: int, epochs: int) -> list:
+    """Wait until ``n`` trials are mid-training (past their first epoch, not at their last); those trials."""
+    deadline = time.time() + 300
+    while True:
+        assert proc.poll() is None, f"the run ended before the fault: {(tmp_path / f'{log}.err').read_text()}"
+        assert time.time() < deadline, f"no {n} trials were seen training at once"
+        time.sleep(0.05)
+        if f"study {study}:" not in (tmp_path / f"{log}.err").read_text():
+            continue  # the study is not created yet: a reader now would race the run to create the tables
+        training = [t for t in load(tmp_path, study).get_trials(states=(TrialState.RUNNING,))
+                    if 0 < len(t.user_attrs.get("val_acc_history", ())) < epochs]
+        if len(training) >= n:
+            return training
+
+
+@pytest.mark.slow
+def test_sigterm_mid_trial_fails_it_at_once_and_a_rerun_does_not_wait(tmp_path):
+    # enough images and epochs that a trial trains for a while: the signal lands inside one
+    args = run_args(tmp_path, "t", "--trials", "2", data="synthetic:600:16:4", epochs=3)
+    proc = nas(tmp_path, args, "first")
+    victim = wait_for_training(proc, tmp_path, "t", "first", 1, 3)[0].number
+    proc.send_signal(signal.SIGTERM)
+    assert wait(proc, 60) == 130
+    err = (tmp_path / "first.err").read_text()
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "nas: error: interrupted"
+    dead = load(tmp_path, "t").trials[victim]
+    assert dead.state == TrialState.FAIL
+    assert (dead.user_attrs["status"], dead.user_attrs["reason"]) == ("interrupted", "stopped by Ctrl-C or SIGTERM")
+
+    rerun = nas(tmp_path, args, "second")
+    assert wait(rerun) == 0, (tmp_path / "second.err").read_text()
+    assert WAIT_LINE not in (tmp_path / "second.err").read_text()  # no trial was left for it to wait for
+    study = load(tmp_path, "t")
+    assert len(counted(study)) == 2 and not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes under ``pid`` (its spawned workers and theirs), from ps."""
+    out = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
+    children: dict[int, list[int]] = {}
+    for line in out.splitlines():
+        p, pp = map(int, line.split())
+        children.setdefault(pp, []).append(p)
+    found, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            found.append(c)
+            todo.append(c)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie nobody reaped has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_workers_parent_ends_its_workers_and_fails_their_trials(tmp_path):
+    args = run_args(tmp_path, "p", "--trials", "2", "--workers", "2", data="synthetic:600:16:4", epochs=3)
+    proc = nas(tmp_path, args, "first", start_new_session=True)
+    victims = {t.number for t in wait_for_training(proc, tmp_path, "p", "first", 2, 3)}
+    workers_ = descendants(proc.pid)
+    assert len(workers_) >= 2
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait(30) == -signal.SIGKILL
+    deadline = time.time() + 60
+    while any(alive(p) for p in workers_) and time.time() < deadline:
+        time.sleep(0.2)
+    survivors = [p for p in workers_ if alive(p)]
+    for p in survivors:  # leave no process behind, whatever the test says
+        os.kill(p, signal.SIGKILL)
+    assert survivors == [], "a worker outlived its parent by 60 s"
+    study = load(tmp_path, "p")
+    assert not study.get_trials(states=(TrialState.RUNNING,))
+    for n in victims:  # each worker failed its own trial as it ended, without waiting for the heartbeat
+        assert (study.trials[n].state, study.trials[n].user_attrs["status"]) == (TrialState.FAIL, "interrupted")
+        assert study.trials[n].user_attrs["reason"] == "stopped by Ctrl-C or SIGTERM"
+
+    rerun = nas(tmp_path, args, "second")
+    assert wait(rerun) == 0, (tmp_path / "second.err").read_text()
+    assert WAIT_LINE not in (tmp_path / "second.err").read_text()
+    study = load(tmp_path, "p")
+    assert len(counted(study)) == 2 and not study.get_trials(states=(TrialState.RUNNING, TrialState.WAITING))
 
 
 # --- a storage outage --------------------------------------------------------------------------------
