@@ -219,6 +219,7 @@ def test_a_storage_outage_that_passes_is_retried_and_the_run_succeeds(tmp_path, 
 
 # --- a straggler -------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_trial_failed_by_another_process_is_one_warning_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
     real = trial_mod.train_proxy
     url = sqlite_url(tmp_path, "g")
