@@ -56,6 +56,11 @@ def _error(message: str, code: int = 2) -> int:
     return code
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 def _sigterm(signum, frame) -> None:  # noqa: ANN001 - the signal API
     raise KeyboardInterrupt  # kill, systemd, Slurm and containers send SIGTERM: end as cleanly as Ctrl-C
 
@@ -78,7 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         _silence_stdout()
         return 0
     except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as e:
-        return _error(str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
+        return _error(_first_line(e), getattr(e, "exit_code", 2))
+    except Exception as e:
+        if not type(e).__module__.startswith("sqlalchemy."):
+            raise
+        # a storage read that no retry guards (a summary, a progress line) met a storage that is down
+        return _error(f"the storage failed: {_first_line(e)}; what is stored is intact", 1)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -34,11 +34,21 @@ def write_atomic(target: str | Path, data: str | bytes | Callable[[Path], None])
             tmp.write_bytes(data)
         else:
             tmp.write_text(data, encoding="utf-8")
+        _sync(tmp)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _sync(path: Path) -> None:
+    """Flush ``path`` to the disk: a full disk may refuse the bytes only now, while the old copy still stands."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def clean_stale_temps(folder: str | Path, older_than_s: float = STALE_AFTER_S) -> int:

@@ -1,11 +1,15 @@
 """The tiny CPU search the end-to-end tests share: one data spec, one narrow space, one argv builder."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
 
+ROOT = Path(__file__).resolve().parents[1]
 DATA = "synthetic:240:16:4"
 # the free space narrowed to small nets: each CPU trial takes well under a second
 TINY = {"kind": "free", "stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
@@ -38,3 +42,21 @@ def counted(study: optuna.Study) -> list:
     """The trials --trials counts: trained to the end (ok) or pruned."""
     return [t for t in study.get_trials() if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
             and t.user_attrs.get("status") in ("ok", "pruned")]
+
+
+def nas(tmp_path: Path, args: list[str], log: str, **popen) -> subprocess.Popen:
+    """Start ``nas ARGS`` as its own process; stdout and stderr go to tmp_path/LOG.out and .err."""
+    # one torch thread each: two processes on a small machine would otherwise fight over every core
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NAS_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "search.cli", *args], cwd=tmp_path, env=env,
+                            stdout=open(tmp_path / f"{log}.out", "w"), stderr=open(tmp_path / f"{log}.err", "w"),
+                            **popen)
+
+
+def wait(proc: subprocess.Popen, timeout: float = 300) -> int:
+    """The process's exit code; it is killed (and the test fails) if it runs past ``timeout`` seconds."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise

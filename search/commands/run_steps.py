@@ -87,22 +87,35 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     study, view, outcome = execute(p, _wanted(cfg, p.data, p.settings, args), log=lambda m: say(args, m),
                                    on_open=opened)
     result = summary(view)
-    result["files"] = write_results(view, cfg.paths)
+    unwritten = ""  # a full or read-only disk: the summary is still printed and the study is intact
+    try:
+        result["files"] = write_results(view, cfg.paths)
+    except OSError as e:
+        unwritten = _unwritten(cfg, "best.json and trials.csv", e, "show")
     chance = chance_stop(view, cfg.chance_trials)
     if chance:
         result["stopped"] = chance
     print(json.dumps(result, indent=2) if args.json else format_summary(result))
     sys.stdout.flush()
-    result["files"]["dashboard"] = str(write_dashboard(study, cfg.paths.dashboard, studies_dir=cfg.studies_dir))
-    say(args, f"dashboard: {result['files']['dashboard']}")
-    if chance:
-        print(f"nas: error: {chance}", file=sys.stderr)
-        return 1
-    if outcome.failures_in_a_row >= cfg.max_failures:
-        print(f"nas: error: stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: "
-              f"{outcome.last_failure or _last_failure(view)}", file=sys.stderr)
-        return 1
-    return 0
+    try:
+        result.setdefault("files", {})["dashboard"] = str(write_dashboard(study, cfg.paths.dashboard,
+                                                                          studies_dir=cfg.studies_dir))
+        say(args, f"dashboard: {result['files']['dashboard']}")
+    except OSError as e:
+        unwritten = unwritten or _unwritten(cfg, "dashboard.html", e, "dashboard")
+    error = chance or (f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: "
+                       f"{outcome.last_failure or _last_failure(view)}"
+                       if outcome.failures_in_a_row >= cfg.max_failures else "")
+    if unwritten:  # one error line: the search's own, if it has one, after the files' as a warning
+        print(f"nas: {'warning' if error else 'error'}: {unwritten}", file=sys.stderr)
+    if error:
+        print(f"nas: error: {error}", file=sys.stderr)
+    return 1 if error or unwritten else 0
+
+
+def _unwritten(cfg: Any, what: str, e: OSError, command: str) -> str:
+    return (f"cannot write {what} in {cfg.paths.folder}: {e.strerror or e}; the study is intact and "
+            f"'nas {command} {cfg.study}' writes {'it' if command == 'dashboard' else 'them'} again")
 
 
 def _last_failure(view: Any) -> str:

@@ -27,6 +27,8 @@ class SearchError(ValueError):
 class StorageError(SearchError):
     """The storage failed and kept failing: the run stops; what is stored stays."""
 
+    exit_code = 1  # a fault of the storage, not of the command line (one that cannot be opened is 2)
+
 
 def redact_url(url: str) -> str:
     """A storage URL fit to print: its password hidden."""
@@ -48,7 +50,10 @@ def _first_line(e: BaseException) -> str:
 
 def storage_error(url: str, e: BaseException, doing: str = "open") -> StorageError:
     """One line naming the storage (password hidden) and its complaint."""
-    return StorageError(f"cannot {doing} storage {redact_url(url)}: {_first_line(e)}")
+    error = StorageError(f"cannot {doing} storage {redact_url(url)}: {_first_line(e)}")
+    if doing == "open":  # a URL or server the user named that does not work: fixed on the command line
+        error.exit_code = 2
+    return error
 
 
 def check_url(url: str) -> None:

@@ -19,7 +19,8 @@ from .config import SearchConfig, train_config
 from .opening import make_sampler, open_study
 from .progress import Progress
 from .schema import Status, StudySettings, write_attrs
-from .storage import Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_lock, warn, with_retry
+from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_error, storage_lock, transient,
+                      warn, with_retry)
 from .trial import Rejected, TrialFailed, enqueued_genome, run_trial
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
@@ -56,16 +57,33 @@ def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, l
 
 @contextlib.contextmanager
 def _no_interrupts():
-    """Ignore Ctrl-C and SIGTERM while a trial's end is written, so a second one cannot leave it RUNNING."""
+    """Hold Ctrl-C and SIGTERM while a trial's end is written, so a second one cannot leave it RUNNING; one that
+    came meanwhile is raised as KeyboardInterrupt after the block (ignoring it would lose the orphan guard's)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGINT, signal.SIGTERM)}
+    held: list[int] = []
+    old = {}
+    for s in (signal.SIGINT, signal.SIGTERM):
+        old[s] = signal.getsignal(s)
+        # a signal the process ignored stays ignored (nohup, a background job)
+        signal.signal(s, (lambda signum, frame: held.append(signum)) if callable(old[s]) else signal.SIG_IGN)
     try:
         yield
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+    if held:
+        raise KeyboardInterrupt
+
+
+def _write_end(url: str, study: optuna.Study, trial: Any, status: Status, reason: str) -> None:
+    """Record a failed trial's end: its status and reason, then FAIL, with Ctrl-C and SIGTERM held meanwhile."""
+    with _no_interrupts():
+        try:
+            with_retry(url, "write", lambda: mark(trial, status, reason))
+        finally:  # a Ctrl-C raised before the signals were held still leaves the trial failed, not RUNNING
+            with_retry(url, "write", lambda: study.tell(trial, state=TrialState.FAIL))
 
 
 def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0, *,
@@ -130,32 +148,27 @@ def _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progre
         with_retry(url, "write", lambda: study.tell(trial, values))
         status, text = Status.OK, f"val_acc {values[0]:.4f}"
     except (Rejected, optuna.TrialPruned) as e:
-        status = Status.REJECTED if isinstance(e, Rejected) else Status.PRUNED
+        status, text = (Status.REJECTED if isinstance(e, Rejected) else Status.PRUNED), str(e)
         if status is Status.REJECTED:
-            mark(trial, status, str(e))
-        with_retry(url, "write",
-                   lambda: study.tell(trial, state=TrialState.FAIL if status is Status.REJECTED else TrialState.PRUNED))
-        text = str(e)
+            _write_end(url, study, trial, status, text)
+        else:
+            with_retry(url, "write", lambda: study.tell(trial, state=TrialState.PRUNED))
     except optuna.exceptions.UpdateFinishedTrialError:
         warn(f"trial {trial.number} was already marked failed by another process (it went silent); "
              "its result is dropped and the search goes on")
         return None
-    except StorageError:
-        with contextlib.suppress(Exception):  # if the storage allows it, the trial does not stay RUNNING
-            with _no_interrupts():
-                mark(trial, Status.ERROR, "the storage failed")
-                study.tell(trial, state=TrialState.FAIL)
-        raise
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: fail the trial now, so a rerun need not wait for it
-        with _no_interrupts():
-            mark(trial, Status.INTERRUPTED, "stopped by Ctrl-C or SIGTERM")
-            study.tell(trial, state=TrialState.FAIL)
+        with contextlib.suppress(Exception):  # a storage that is down too: the heartbeat's silence fails it later
+            _write_end(url, study, trial, Status.INTERRUPTED, "stopped by Ctrl-C or SIGTERM")
         raise
-    except Exception as e:  # noqa: BLE001 - a failing trial never ends the study
+    except Exception as e:  # noqa: BLE001 - a failing trial never ends the study; a failing storage does
+        if isinstance(e, StorageError) or transient(e):  # retried and lasting, or in one of the trial's own writes
+            with contextlib.suppress(Exception):  # if the storage allows it, the trial does not stay RUNNING
+                _write_end(url, study, trial, Status.ERROR, "the storage failed")
+            raise e if isinstance(e, StorageError) else storage_error(url, e, "write") from None
         status, text = (e.status, e.reason) if isinstance(e, TrialFailed) else (Status.ERROR, f"{type(e).__name__}: {e}")
         try:
-            mark(trial, status, text)
-            with_retry(url, "write", lambda: study.tell(trial, state=TrialState.FAIL))
+            _write_end(url, study, trial, status, text)
         except optuna.exceptions.UpdateFinishedTrialError:
             return None
     finally:

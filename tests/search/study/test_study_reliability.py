@@ -5,12 +5,9 @@ with faulty models injected where the study builds them.
 """
 
 import contextlib
-import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -24,9 +21,8 @@ from torch import nn
 import search.study.trial as trial_mod
 from search.cli import main
 from search.train import TrainResult
-from tiny_search import counted, load, run_args, sqlite_url
+from tiny_search import counted, load, nas, run_args, sqlite_url, wait
 
-ROOT = Path(__file__).resolve().parents[3]
 # a narrow space keeps each CPU trial short (the one test_run uses)
 TRIAL_LINE = re.compile(r"\| (?:w\d+ )?trial (\d+) ")
 
@@ -42,26 +38,10 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def nas(tmp_path: Path, args: list[str], log: str) -> subprocess.Popen:
-    """Start ``nas ARGS`` as its own process; stdout and stderr go to tmp_path/LOG.out and .err."""
-    # one torch thread each: two processes on a small machine would otherwise fight over every core
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NAS_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "search.cli", *args], cwd=tmp_path, env=env,
-                            stdout=open(tmp_path / f"{log}.out", "w"), stderr=open(tmp_path / f"{log}.err", "w"))
-
-
 def finished_snapshot(study: optuna.Study) -> dict:
     """Everything a finished trial learned, by trial number."""
     return {t.number: (t.state, t.values, t.params, t.user_attrs, t.datetime_complete) for t in study.get_trials()
             if t.state in (TrialState.COMPLETE, TrialState.PRUNED)}
-
-
-def wait(proc: subprocess.Popen, timeout: float = 300) -> int:
-    try:
-        return proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise
 
 
 # --- kill -9 -------------------------------------------------------------------------------------
