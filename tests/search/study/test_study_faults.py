@@ -16,7 +16,6 @@ from pathlib import Path
 import optuna
 import pytest
 import sqlalchemy.exc
-import torch
 from optuna.trial import TrialState
 
 import search.study.storage as storage_mod
@@ -28,13 +27,7 @@ from tiny_search import counted, load, nas, run_args, sqlite_url, wait
 WAIT_LINE = "waiting up to"  # what a run says when it must wait for a silent trial of a dead run
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """In-process runs train on one torch thread, as the subprocesses do."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture

@@ -26,16 +26,7 @@ from tiny_search import counted, load, nas, run_args, sqlite_url, wait
 # a narrow space keeps each CPU trial short (the one test_run uses)
 TRIAL_LINE = re.compile(r"\| (?:w\d+ )?trial (\d+) ")
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """In-process runs train on one torch thread too, as the subprocesses do (see nas())."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread")]
 
 
 def finished_snapshot(study: optuna.Study) -> dict:
