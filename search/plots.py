@@ -3,20 +3,16 @@
 A study is read by :func:`search.results.read_study` (the one reader) and turned into :class:`StudyData`
 (one :class:`TrialRow` per trial, plus the budgets and objectives); every other function here accepts
 either a live ``optuna.Study`` or that ``StudyData``, so tests can build either without training anything.
-Nothing here reads or writes files.
-Design patterns are read from each trial's ``genome`` attribute, not from its Optuna parameters, so
-studies written by other tools work as long as they store a genome.
+Nothing here reads or writes files; :mod:`search.patterns` groups the same rows by design choice.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import warnings
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple, Sequence
 
-from space import BLOCK_KINDS, STEM_KINDS, Genome
+from space import Genome
 
 from .budget import Budget
 from .results import StudyView, latency_of, pareto_front, ranked, read_study
@@ -90,36 +86,6 @@ class HistoryData(NamedTuple):
     best_so_far: tuple[float | None, ...]  # running max over complete trials within budget, None before the first
 
 
-class PatternGroup(NamedTuple):
-    """The accuracies of the complete trials that share one value of a design choice."""
-
-    label: str
-    numbers: tuple[int, ...]
-    accuracy: tuple[float, ...]
-
-
-class PatternFactor(NamedTuple):
-    """One design choice (block type, SE, kernel, stem, number of stages) and its groups."""
-
-    name: str
-    title: str
-    groups: tuple[PatternGroup, ...]
-
-
-class PatternData(NamedTuple):
-    """Accuracy grouped by design choice, one factor per plot."""
-
-    factors: tuple[PatternFactor, ...]
-
-
-class ImportanceData(NamedTuple):
-    """Optuna's parameter importances for accuracy, most important first (empty when not computable)."""
-
-    params: tuple[str, ...]
-    importances: tuple[float, ...]
-    method: str  # the evaluator's name, "" when empty
-
-
 class BestTrial(NamedTuple):
     """The most accurate complete trial within budget, with its shape-flow table and genome."""
 
@@ -176,7 +142,8 @@ def study_data(study) -> StudyData:
     return from_view(read_study(study))
 
 
-def _data(study) -> StudyData:
+def as_data(study) -> StudyData:
+    """A live study read into StudyData, or StudyData as it is."""
     return study if isinstance(study, StudyData) else study_data(study)
 
 
@@ -184,7 +151,7 @@ def front_data(study, x: str = "macs") -> FrontData:
     """Accuracy against ``x`` (macs, params or latency) of the complete trials, front flagged, budget applied."""
     if x not in X_LABELS:
         raise ValueError(f"x is one of {', '.join(X_LABELS)}, got {x!r}")
-    data = _data(study)
+    data = as_data(study)
     field = "latency_ms" if x == "latency" else x
     rows = [r for r in data.rows if r.state == "complete" and r.accuracy is not None
             and getattr(r, field) is not None]
@@ -203,7 +170,7 @@ def front_data(study, x: str = "macs") -> FrontData:
 
 def history_data(study) -> HistoryData:
     """Each trial's accuracy and state in trial order, and the best accuracy so far."""
-    data = _data(study)
+    data = as_data(study)
     best, running = None, []
     for r in data.rows:
         if r.state == "complete" and r.within_budget and r.accuracy is not None:
@@ -214,73 +181,11 @@ def history_data(study) -> HistoryData:
                        tuple(r.reason for r in rows), tuple(r.arch for r in rows), tuple(running))
 
 
-def _stages_label(n: int) -> str:
-    return f"{n} stage" if n == 1 else f"{n} stages"
-
-
-def _order(values: set, known: Sequence) -> list:
-    return sorted(values, key=lambda v: (known.index(v) if v in known else len(known), str(v)))
-
-
-# one factor per design choice: name, title, the labels a genome dict falls under (a trial whose stages mix
-# block types or kernels counts once under each one it uses), and the order of the labels
-_FACTORS: tuple[tuple[str, str, Callable[[dict], set], Sequence], ...] = (
-    ("block", "block type", lambda g: {s["block"] for s in g["stages"]}, BLOCK_KINDS),
-    ("se", "squeeze-excitation", lambda g: {"SE on" if any(s.get("se", 0) > 0 for s in g["stages"]) else "SE off"},
-     ("SE off", "SE on")),
-    ("kernel", "kernel size", lambda g: {f"k{s.get('kernel', 3)}" for s in g["stages"]}, ("k3", "k5", "k7")),
-    ("stem", "stem", lambda g: {g.get("stem", {}).get("kind", "conv3x3")}, STEM_KINDS),
-    ("stages", "number of stages", lambda g: {_stages_label(len(g["stages"]))},
-     [_stages_label(n) for n in range(1, 9)]),
-)
-
-
-def pattern_data(study) -> PatternData:
-    """Accuracy of complete trials grouped by block type, SE on/off, kernel, stem and number of stages."""
-    rows = [r for r in _data(study).rows if r.state == "complete" and r.accuracy is not None
-            and isinstance(r.genome, dict) and isinstance(r.genome.get("stages"), list)]
-    factors = []
-    for name, title, labels_of, known in _FACTORS:
-        groups: dict[str, list[TrialRow]] = {}
-        for r in rows:
-            for label in labels_of(r.genome):
-                groups.setdefault(label, []).append(r)
-        factors.append(PatternFactor(name, title, tuple(
-            PatternGroup(label, tuple(r.number for r in groups[label]), tuple(r.accuracy for r in groups[label]))
-            for label in _order(set(groups), known))))
-    return PatternData(tuple(factors))
-
-
-def importance_data(study) -> ImportanceData:
-    """Optuna's importances of the parameters for accuracy (fANOVA with scikit-learn, else PED-ANOVA)."""
-    import optuna
-    from optuna.trial import TrialState
-
-    empty = ImportanceData((), (), "")
-    if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < 2:
-        return empty
-    if importlib.util.find_spec("sklearn") is not None:  # fANOVA's random forest comes from scikit-learn
-        evaluator, method, sign = optuna.importance.FanovaImportanceEvaluator(seed=0), "fANOVA", 1.0
-    else:  # PED-ANOVA needs nothing else, and ranks parameters by what gives *low* targets
-        evaluator, method, sign = optuna.importance.PedAnovaImportanceEvaluator(), "PED-ANOVA", -1.0
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = optuna.importance.get_param_importances(study, evaluator=evaluator,
-                                                             target=lambda t: sign * t.values[0])
-    except (ValueError, RuntimeError, ZeroDivisionError):  # e.g. no parameter common to the trials
-        return empty
-    items = sorted(result.items(), key=lambda kv: (-kv[1], kv[0]))
-    if not items:
-        return empty
-    return ImportanceData(tuple(k for k, _ in items), tuple(float(v) for _, v in items), method)
-
-
 def top_k(study, k: int | None = None) -> tuple[TrialRow, ...]:
     """The k best trials, in :func:`search.results.ranked` order (all trials when k is None)."""
     if k is not None and k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    data = _data(study)
+    data = as_data(study)
     by_number = {r.number: r for r in data.rows}
     rows = [by_number[n] for n in data.ranking]
     return tuple(rows if k is None else rows[:k])
@@ -320,5 +225,5 @@ def scaling_data(items: Any, where: str = "scaling.json") -> ScalingData:
 
 def overlay_data(studies: Sequence, x: str = "macs") -> OverlayData:
     """The accuracy-against-``x`` data of several studies, each with its own front and budget."""
-    data = [_data(s) for s in studies]
+    data = [as_data(s) for s in studies]
     return OverlayData(tuple(d.name for d in data), tuple(front_data(d, x) for d in data))

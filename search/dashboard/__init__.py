@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..files import clean_stale_temps, write_atomic
-from ..plots import StudyData, from_view, importance_data, scaling_data
+from ..patterns import importance_data
+from ..plots import StudyData, from_view, scaling_data
 from ..results import chance_stop, read_scaling, read_study
 from .page import SPLIT_NOTE, TOP_K, render_dashboard, render_overlay
 from .server import make_server

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple, Sequence
 from space.units import human
 
 from ..calibration import CalibrationData
-from ..plots import (MACS_LABEL, FrontData, HistoryData, ImportanceData, OverlayData, PatternData,
-                     ScalingData)
+from ..patterns import ImportanceData, PatternData
+from ..plots import MACS_LABEL, FrontData, HistoryData, OverlayData, ScalingData
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 STATE_COLORS = {"complete": "#1f77b4", "pruned": "#ff7f0e", "rejected": "#7f7f7f", "failed": "#d62728",

@@ -18,8 +18,8 @@ from typing import Any, Sequence
 from space.units import human
 
 from ..calibration import calibration_data
-from ..plots import (ImportanceData, ScalingData, StudyData, TrialRow, best_trial, front_data, history_data,
-                     overlay_data, pattern_data, top_k)
+from ..patterns import ImportanceData, pattern_data
+from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
 from ..results import CALIBRATION_KEY
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)

@@ -10,8 +10,9 @@ import pytest
 from optuna.distributions import CategoricalDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
-from search.plots import (best_trial, front_data, history_data, importance_data, overlay_data, pareto_front,
-                          pattern_data, scaling_data, study_data, top_k, within_budget)
+from search.patterns import importance_data, pattern_data
+from search.plots import (best_trial, front_data, history_data, overlay_data, pareto_front, scaling_data, study_data,
+                          top_k, within_budget)
 from space import Genome, Stage, Stem, arch_string, complexity
 
 from dashboard_study import DISTRIBUTIONS, TRIALS, build_study, genome, make_trial

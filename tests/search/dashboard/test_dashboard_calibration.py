@@ -5,7 +5,8 @@ import pytest
 from dashboard_study import build_study
 from search.calibration import calibrate
 from search.dashboard import render_dashboard
-from search.plots import ImportanceData, study_data
+from search.patterns import ImportanceData
+from search.plots import study_data
 from search.results import CALIBRATION_KEY
 from test_dashboard_page import figures
 

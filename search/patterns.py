@@ -1,0 +1,108 @@
+"""What a study says about design patterns: accuracy grouped by design choice, and Optuna's importances.
+
+Plot data only, like :mod:`search.plots` (whose rows it reads); nothing here reads or writes files. Design
+patterns are read from each trial's ``genome`` attribute, not from its Optuna parameters, so studies written
+by other tools work as long as they store a genome.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from typing import Callable, NamedTuple, Sequence
+
+from space import BLOCK_KINDS, STEM_KINDS
+
+from .plots import TrialRow, as_data
+
+
+class PatternGroup(NamedTuple):
+    """The accuracies of the complete trials that share one value of a design choice."""
+
+    label: str
+    numbers: tuple[int, ...]
+    accuracy: tuple[float, ...]
+
+
+class PatternFactor(NamedTuple):
+    """One design choice (block type, SE, kernel, stem, number of stages) and its groups."""
+
+    name: str
+    title: str
+    groups: tuple[PatternGroup, ...]
+
+
+class PatternData(NamedTuple):
+    """Accuracy grouped by design choice, one factor per plot."""
+
+    factors: tuple[PatternFactor, ...]
+
+
+class ImportanceData(NamedTuple):
+    """Optuna's parameter importances for accuracy, most important first (empty when not computable)."""
+
+    params: tuple[str, ...]
+    importances: tuple[float, ...]
+    method: str  # the evaluator's name, "" when empty
+
+
+def _stages_label(n: int) -> str:
+    return f"{n} stage" if n == 1 else f"{n} stages"
+
+
+def _order(values: set, known: Sequence) -> list:
+    return sorted(values, key=lambda v: (known.index(v) if v in known else len(known), str(v)))
+
+
+# one factor per design choice: name, title, the labels a genome dict falls under (a trial whose stages mix
+# block types or kernels counts once under each one it uses), and the order of the labels
+_FACTORS: tuple[tuple[str, str, Callable[[dict], set], Sequence], ...] = (
+    ("block", "block type", lambda g: {s["block"] for s in g["stages"]}, BLOCK_KINDS),
+    ("se", "squeeze-excitation", lambda g: {"SE on" if any(s.get("se", 0) > 0 for s in g["stages"]) else "SE off"},
+     ("SE off", "SE on")),
+    ("kernel", "kernel size", lambda g: {f"k{s.get('kernel', 3)}" for s in g["stages"]}, ("k3", "k5", "k7")),
+    ("stem", "stem", lambda g: {g.get("stem", {}).get("kind", "conv3x3")}, STEM_KINDS),
+    ("stages", "number of stages", lambda g: {_stages_label(len(g["stages"]))},
+     [_stages_label(n) for n in range(1, 9)]),
+)
+
+
+def pattern_data(study) -> PatternData:
+    """Accuracy of complete trials grouped by block type, SE on/off, kernel, stem and number of stages."""
+    rows = [r for r in as_data(study).rows if r.state == "complete" and r.accuracy is not None
+            and isinstance(r.genome, dict) and isinstance(r.genome.get("stages"), list)]
+    factors = []
+    for name, title, labels_of, known in _FACTORS:
+        groups: dict[str, list[TrialRow]] = {}
+        for r in rows:
+            for label in labels_of(r.genome):
+                groups.setdefault(label, []).append(r)
+        factors.append(PatternFactor(name, title, tuple(
+            PatternGroup(label, tuple(r.number for r in groups[label]), tuple(r.accuracy for r in groups[label]))
+            for label in _order(set(groups), known))))
+    return PatternData(tuple(factors))
+
+
+def importance_data(study) -> ImportanceData:
+    """Optuna's importances of the parameters for accuracy (fANOVA with scikit-learn, else PED-ANOVA)."""
+    import optuna
+    from optuna.trial import TrialState
+
+    empty = ImportanceData((), (), "")
+    if len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))) < 2:
+        return empty
+    if importlib.util.find_spec("sklearn") is not None:  # fANOVA's random forest comes from scikit-learn
+        evaluator, method, sign = optuna.importance.FanovaImportanceEvaluator(seed=0), "fANOVA", 1.0
+    else:  # PED-ANOVA needs nothing else, and ranks parameters by what gives *low* targets
+        evaluator, method, sign = optuna.importance.PedAnovaImportanceEvaluator(), "PED-ANOVA", -1.0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = optuna.importance.get_param_importances(study, evaluator=evaluator,
+                                                             target=lambda t: sign * t.values[0])
+    except (ValueError, RuntimeError, ZeroDivisionError):  # e.g. no parameter common to the trials
+        return empty
+    items = sorted(result.items(), key=lambda kv: (-kv[1], kv[0]))
+    if not items:
+        return empty
+    return ImportanceData(tuple(k for k, _ in items), tuple(float(v) for _, v in items), method)
