@@ -250,6 +250,11 @@ def write_attrs(trial: Any, **values: Any) -> None:
         trial.set_user_attr(key, _jsonable(value.value if isinstance(value, Status) else value))
 
 
+def _in_folder(name: str) -> property:
+    """A StudyPaths property: the file ``name`` in the study folder."""
+    return property(lambda self: self.folder / name, doc=f"folder/{name}")
+
+
 @dataclass(frozen=True)
 class StudyPaths:
     """Every file of a study folder, named once."""
@@ -261,37 +266,14 @@ class StudyPaths:
         """studies_dir/name."""
         return cls(Path(studies_dir) / name)
 
-    @property
-    def db(self) -> Path:
-        return self.folder / "study.db"
-
-    @property
-    def lock(self) -> Path:
-        return self.folder / "study.db.lock"
-
-    @property
-    def best(self) -> Path:
-        return self.folder / "best.json"
-
-    @property
-    def trials_csv(self) -> Path:
-        return self.folder / "trials.csv"
-
-    @property
-    def dashboard(self) -> Path:
-        return self.folder / "dashboard.html"
-
-    @property
-    def baselines(self) -> Path:
-        return self.folder / "baselines.json"
-
-    @property
-    def scaling(self) -> Path:
-        return self.folder / "scaling.json"
-
-    @property
-    def calibration(self) -> Path:
-        return self.folder / "calibration.json"
+    db = _in_folder("study.db")
+    lock = _in_folder("study.db.lock")
+    best = _in_folder("best.json")
+    trials_csv = _in_folder("trials.csv")
+    dashboard = _in_folder("dashboard.html")
+    baselines = _in_folder("baselines.json")
+    scaling = _in_folder("scaling.json")
+    calibration = _in_folder("calibration.json")
 
     def sqlite_url(self) -> str:
         """The default storage URL: the SQLite file in the folder."""

@@ -10,15 +10,8 @@ from search.train.config import STATUSES, EpochStats, Pruned, TrainConfig, Train
 from search.train.device import resolve_device
 from search.train.engine import evaluate, train_proxy
 from search.train.latency import Latency, measure_latency
-from search.train.recipe import (
-    at_chance,
-    auto_batch_size,
-    auto_recipe,
-    chance_level,
-    few_steps_warning,
-    lr_at,
-    scaled_lr,
-)
+from search.train.recipe import (at_chance, auto_batch_size, auto_recipe, chance_level, few_steps_warning, lr_at,
+                                 scaled_lr)
 
 __all__ = ["TrainConfig", "TrainResult", "EpochStats", "Pruned", "train_proxy", "evaluate",
            "measure_latency", "Latency", "resolve_device", "lr_at", "augment", "cutout", "STATUSES",
