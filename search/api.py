@@ -2,7 +2,7 @@
 
 >>> from search import api
 >>> api.cost("resnet20").params
-272474
+269722
 >>> result = api.run(api.RunConfig(data="synthetic:400:16:4", budget="3M", trials=3, epochs=1))  # doctest: +SKIP
 >>> result.trials[["number", "accuracy", "macs"]]  # doctest: +SKIP
 
