@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from optuna.trial import TrialState
 
-from .schema import Status
+from .schema import Status, counts_toward_trials
 
 
 class Progress:
@@ -48,8 +48,7 @@ class Progress:
         if status.trained:
             self.seconds.append(seconds)
         trials = self.study.get_trials(deepcopy=False)
-        done = sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.user_attrs.get("status") in ("ok", "pruned")
-                   for t in trials)
+        done = sum(map(counts_toward_trials, trials))
         accs = [t.values[0] for t in trials if t.state == TrialState.COMPLETE and t.values]
         best = f"{max(accs):.4f}" if accs else "-"
         total = self.cfg.trials or 0

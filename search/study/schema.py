@@ -244,6 +244,12 @@ def _costs(genome: dict, arch: str, params: int | None, macs: int | None) -> tup
     return arch or arch_string(g), cost.params if params is None else params, cost.macs if macs is None else macs
 
 
+def counts_toward_trials(t: Any) -> bool:
+    """Whether a FrozenTrial is one of the trials --trials asks for: trained to its end, or pruned."""
+    return t.state.name in ("COMPLETE", "PRUNED") and t.user_attrs.get("status") in (Status.OK.value,
+                                                                                     Status.PRUNED.value)
+
+
 def write_attrs(trial: Any, **values: Any) -> None:
     """Set trial user attributes (JSON-safe); the one way a trial's record is written."""
     for key, value in values.items():
