@@ -67,11 +67,25 @@ def open_storage(url: str, heartbeat_s: int = 10) -> optuna.storages.RDBStorage:
     """An RDB storage with heartbeats (so a killed trial is failed, not left RUNNING)."""
     check_url(url)
     engine: dict[str, Any] = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {"pool_pre_ping": True}
+    for attempt in range(RETRIES):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_s,
+                                              grace_period=6 * heartbeat_s)
+        except Exception as e:  # sqlalchemy raises many kinds; all mean "cannot use this storage"
+            # processes that open an empty database at once race to create Optuna's tables and version row:
+            # the loser's duplicate key is gone on a retry, as the tables then exist
+            if not _schema_race(e) or attempt == RETRIES - 1:
+                raise storage_error(url, e) from None
+            time.sleep(BACKOFF_S * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _schema_race(e: BaseException) -> bool:
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=heartbeat_s,
-                                          grace_period=6 * heartbeat_s)
-    except Exception as e:  # sqlalchemy raises many kinds; all mean "cannot use this storage"
-        raise storage_error(url, e) from None
+        import sqlalchemy.exc as sa
+    except ImportError:  # pragma: no cover - optuna's RDB storage needs sqlalchemy
+        return False
+    return isinstance(e, sa.IntegrityError)
 
 
 def transient(e: BaseException) -> bool:

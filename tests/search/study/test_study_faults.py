@@ -319,3 +319,33 @@ def test_a_full_disk_at_the_end_of_a_run_keeps_the_previous_trials_csv_and_says_
     monkeypatch.undo()  # room again: show writes the file from the study
     assert main(["show", "d", "--studies-dir", str(tmp_path / "studies")]) == 0
     assert (folder / "trials.csv").read_text().count("\n") == len(study.trials) + 1 == 3
+
+
+def test_processes_racing_to_create_the_tables_of_an_empty_database_both_open_it(tmp_path, monkeypatch):
+    import sqlalchemy.exc
+
+    from search.study import storage as storage_mod
+
+    real, calls = optuna.storages.RDBStorage, []
+
+    def racing(*a, **k):  # the first attempt loses the race for Optuna's version row, as on PostgreSQL
+        calls.append(1)
+        if len(calls) == 1:
+            raise sqlalchemy.exc.IntegrityError("INSERT INTO version_info", {}, Exception(
+                'duplicate key value violates unique constraint "version_info_pkey"'))
+        return real(*a, **k)
+
+    monkeypatch.setattr(storage_mod.optuna.storages, "RDBStorage", racing)
+    monkeypatch.setattr(storage_mod, "BACKOFF_S", 0.01)
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    assert isinstance(storage_mod.open_storage(url), real) and len(calls) == 2
+
+    def always(*a, **k):
+        calls.append(1)
+        raise sqlalchemy.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(storage_mod.optuna.storages, "RDBStorage", always)
+    calls.clear()
+    with pytest.raises(storage_mod.StorageError, match="^cannot open storage sqlite:///") as e:
+        storage_mod.open_storage(url)
+    assert e.value.exit_code == 2 and len(calls) == storage_mod.RETRIES
