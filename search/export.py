@@ -16,6 +16,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from search.files import write_atomic
+from search.logs import silenced
 
 ONNX_TOLERANCE = 1e-4  # max abs difference allowed between ONNX Runtime and PyTorch logits
 _EXTRA = 'pip install "nas[onnx]"'  # the optional dependencies ONNX export needs
@@ -53,7 +54,12 @@ def export_pt2(model: nn.Module, mean: Sequence[float], std: Sequence[float], ch
                path: str | Path) -> Path:
     """Save a ``torch.export`` program of the wrapped model with a dynamic batch, atomically, to ``path``."""
     ep = _exported(deployable(model, mean, std), channels, resolution)
-    return write_atomic(path, lambda tmp: torch.export.save(ep, tmp))
+
+    def save(tmp: Path) -> None:
+        with silenced("torch.export.pt2_archive._package"):  # "expect a file ending in .pt2": the final name has it
+            torch.export.save(ep, tmp)
+
+    return write_atomic(path, save)
 
 
 def export_torchscript(model: nn.Module, mean: Sequence[float], std: Sequence[float], channels: int,

@@ -7,7 +7,6 @@ across trials, machines and runs that share cores.
 
 from __future__ import annotations
 
-import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Sequence
@@ -15,6 +14,7 @@ from typing import Sequence
 import torch
 import torch.nn as nn
 
+from search.logs import silenced
 from search.train.device import free_memory, is_oom, resolve_device, sync
 
 
@@ -22,13 +22,8 @@ def _timer_class() -> type:
     """torch.utils.benchmark's Timer, imported on first use: the import pulls in torch.utils.cpp_extension,
     which warns "No CUDA runtime is found" on a CUDA build without a GPU, about compiling C++ extensions
     this tool never compiles; silenced for the import, and kept out of every command that times nothing."""
-    log = logging.getLogger("torch.utils.cpp_extension")
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
+    with silenced("torch.utils.cpp_extension"):
         from torch.utils.benchmark import Timer
-    finally:
-        log.setLevel(level)
     return Timer
 
 
