@@ -60,9 +60,9 @@ def wait_for_training(proc: subprocess.Popen, tmp_path: Path, study: str, log: s
 @pytest.mark.slow
 def test_sigterm_mid_trial_fails_it_at_once_and_a_rerun_does_not_wait(tmp_path):
     # enough images and epochs that a trial trains for a while: the signal lands inside one
-    args = run_args(tmp_path, "t", "--trials", "2", data="synthetic:600:16:4", epochs=3)
+    args = run_args(tmp_path, "t", "--trials", "2", data="synthetic:600:16:4", epochs=5)
     proc = nas(tmp_path, args, "first")
-    victim = wait_for_training(proc, tmp_path, "t", "first", 1, 3)[0].number
+    victim = wait_for_training(proc, tmp_path, "t", "first", 1, 5)[0].number
     proc.send_signal(signal.SIGTERM)
     assert wait(proc, 60) == 130
     err = (tmp_path / "first.err").read_text()
@@ -103,9 +103,10 @@ def alive(pid: int) -> bool:
 
 @pytest.mark.slow
 def test_kill_9_of_the_workers_parent_ends_its_workers_and_fails_their_trials(tmp_path):
-    args = run_args(tmp_path, "p", "--trials", "2", "--workers", "2", data="synthetic:600:16:4", epochs=3)
+    # 8 epochs: both workers' trials, small or large, are seen mid-training at once even on a loaded machine
+    args = run_args(tmp_path, "p", "--trials", "2", "--workers", "2", data="synthetic:600:16:4", epochs=8)
     proc = nas(tmp_path, args, "first", start_new_session=True)
-    victims = {t.number for t in wait_for_training(proc, tmp_path, "p", "first", 2, 3)}
+    victims = {t.number for t in wait_for_training(proc, tmp_path, "p", "first", 2, 8)}
     workers_ = descendants(proc.pid)
     assert len(workers_) >= 2
     os.kill(proc.pid, signal.SIGKILL)
