@@ -15,6 +15,13 @@ from typing import Any
 from .budget import Budget, BudgetError, parse_duration, parse_macs, parse_params
 
 
+# the choices of --objectives (with the directions of each), --sampler and --pruner, spelled once
+OBJECTIVES: dict[str, tuple[str, ...]] = {"accuracy": ("maximize",), "accuracy,macs": ("maximize", "minimize"),
+                                          "accuracy,latency": ("maximize", "minimize")}
+SAMPLERS = ("auto", "tpe", "nsga2", "random")
+PRUNERS = ("median", "hyperband", "none")
+
+
 class ConfigError(ValueError):
     """A RunConfig value that cannot make a search."""
 
@@ -53,7 +60,7 @@ class RunConfig:
 
     def search_config(self) -> Any:
         """The validated SearchConfig this asks for; ConfigError (or BudgetError) names the first bad flag."""
-        from .study import OBJECTIVES, PRUNERS, SAMPLERS, SearchConfig
+        from .study import SearchConfig
         from .train import TrainConfig
 
         budget = make_budget(self.budget, self.params_budget, self.min_budget)
@@ -148,4 +155,4 @@ def default_name(data: str, macs: int | None, params: int | None) -> str:
     return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
-__all__ = ["ConfigError", "RunConfig", "default_name", "make_budget", "space_of"]
+__all__ = ["OBJECTIVES", "PRUNERS", "SAMPLERS", "ConfigError", "RunConfig", "default_name", "make_budget", "space_of"]

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..run_config import OBJECTIVES, PRUNERS, SAMPLERS
 from .common import FLOPS_NOTE, add_data_args, add_output_args, add_storage_args, positive_int
-
-SAMPLERS = ("auto", "tpe", "nsga2", "random")  # as search.study.SAMPLERS, spelled here to keep --help light
-PRUNERS = ("median", "hyperband", "none")
-OBJECTIVES = ("accuracy", "accuracy,macs", "accuracy,latency")
 
 
 def add(sub: argparse._SubParsersAction) -> None:

@@ -7,13 +7,10 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..budget import Budget
+from ..run_config import OBJECTIVES, PRUNERS, SAMPLERS
 from ..train import TrainConfig
 from .schema import StudyPaths, StudySettings
 
-OBJECTIVES: dict[str, tuple[str, ...]] = {"accuracy": ("maximize",), "accuracy,macs": ("maximize", "minimize"),
-                                          "accuracy,latency": ("maximize", "minimize")}
-SAMPLERS = ("auto", "tpe", "nsga2", "random")
-PRUNERS = ("median", "hyperband", "none")
 # TrainConfig fields that steer a run without changing what a trial means
 _NOT_SETTINGS = ("seed", "time_limit_s", "latency_batch_sizes", "eval_batch_size")
 
