@@ -10,7 +10,6 @@ trains nothing twice. The main study NAME is never created here: the result is w
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any, Sequence
 
@@ -21,7 +20,7 @@ from space import Genome
 
 from .calibration import read_calibration
 from .results import CALIBRATION_KEY, StudyView
-from .study import (ENQUEUED_KEY, SearchConfig, Status, StudyPaths, StudySettings, enqueue_genome, open_storage,
+from .study import (ENQUEUED_KEY, SearchConfig, Status, StudyPaths, StudySettings, enqueue_genome, genome_key, open_storage,
                     peek_settings)
 
 SUFFIX = ".calibrate-e"  # NAME.calibrate-e5: the calibration study of 5-epoch training
@@ -38,11 +37,6 @@ def length_config(cfg: SearchConfig, epochs: int) -> SearchConfig:
     train = replace(cfg.train, epochs=epochs, latency_batch_sizes=())
     return replace(cfg, study=study_name(cfg.study, epochs), train=train, trials=0, timeout_s=None, pruner="none",
                    chance_trials=0)
-
-
-def genome_key(g: Genome | dict) -> str:
-    """The identity of an architecture across studies: its genome's JSON text."""
-    return json.dumps(g.to_dict() if isinstance(g, Genome) else g, sort_keys=True)
 
 
 def sample_archs(space: Any, settings: StudySettings, k: int, seed: int) -> list[Genome]:

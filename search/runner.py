@@ -5,7 +5,6 @@ here: messages go to the ``log`` the caller gives.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,13 +82,13 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
     Returns how many were enqueued now."""
     from space import arch_string
 
-    from .study import ENQUEUED_KEY, enqueue_genome
+    from .study import ENQUEUED_KEY, enqueue_genome, genome_key
 
-    have = {(t.user_attrs.get("baseline", ""), json.dumps(t.user_attrs.get(ENQUEUED_KEY), sort_keys=True))
-            for t in study.get_trials(deepcopy=False)}
+    have = {(t.user_attrs.get("baseline", ""), genome_key(t.user_attrs[ENQUEUED_KEY]))
+            for t in study.get_trials(deepcopy=False) if isinstance(t.user_attrs.get(ENQUEUED_KEY), dict)}
     added = 0
     for name, g in wanted:
-        key = (name, json.dumps(g.to_dict(), sort_keys=True))
+        key = (name, genome_key(g))
         if key not in have:
             have.add(key)
             enqueue_genome(study, g, **({"baseline": name} if name else {}))

@@ -21,7 +21,7 @@ from scaling import GRID_STEP, TARGET, TOLERANCE, Candidate, Coefficients, Deriv
 from space import Genome, arch_string, build
 
 from .data import ImageData
-from .study import StudyPaths
+from .study import StudyPaths, genome_key
 from .train import TrainConfig, train_proxy
 
 STUDY_KIND = "scale-derive"
@@ -39,10 +39,6 @@ def study_storage(studies_dir: str | Path, name: str) -> str:
 
 def _key(alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:
     return round(alpha, 6), round(beta, 6), round(gamma, 6)
-
-
-def _genome_key(g: Genome) -> str:
-    return g.to_json(indent=None)
 
 
 def _settings(base: Genome, data: ImageData, cfg: TrainConfig) -> dict:
@@ -86,7 +82,7 @@ def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: st
     done: dict[str, float | None] = {}
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
                                                       optuna.trial.TrialState.PRUNED)):
-        done[_genome_key(Genome.from_dict(t.user_attrs["genome"]))] = t.value
+        done[genome_key(Genome.from_dict(t.user_attrs["genome"]))] = t.value
     # fixed, generous ranges, so that trials of differently gridded runs of one study share one search space
     distributions = {k: optuna.distributions.FloatDistribution(1.0, max(top, *(getattr(c, k) for c in grid)))
                      for k, top in (("alpha", 4.0), ("beta", 2.0), ("gamma", 2.0))}
@@ -95,7 +91,7 @@ def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: st
         f"{step:g}), study {study_name!r} at {storage}")
 
     def evaluate(c: Candidate) -> float | None:
-        key = _genome_key(c.genome)
+        key = genome_key(c.genome)
         if key in done:
             counter["reused"] += 1
             return done[key]

@@ -12,14 +12,14 @@ from .opening import make_pruner, make_sampler, open_study, peek_settings
 from .schema import SETTINGS_KEY, Status, StudyPaths, StudySettings, TrialRecord, read_settings, write_attrs
 from .storage import (SearchError, StorageError, open_storage, quiet_optuna, redact_url, storage_lock,
                       with_retry)
-from .trial import (ENQUEUED_KEY, Rejected, TrialFailed, enqueue_genome, enqueued_genome, record_genome, rung_pruner,
-                    run_trial)
+from .trial import (ENQUEUED_KEY, Rejected, TrialFailed, enqueue_genome, enqueued_genome, genome_key, record_genome,
+                    rung_pruner, run_trial)
 from .workers import WorkOutcome, run_workers, work
 
 __all__ = [
     "ENQUEUED_KEY", "OBJECTIVES", "PRUNERS", "SAMPLERS", "SETTINGS_KEY", "Rejected", "SearchConfig", "SearchError",
     "Status", "StorageError", "StudyPaths", "StudySettings", "TrialFailed", "TrialRecord", "WorkOutcome",
-    "data_fingerprint", "enqueue_genome", "enqueued_genome", "make_pruner", "make_sampler", "open_storage",
+    "data_fingerprint", "enqueue_genome", "enqueued_genome", "genome_key", "make_pruner", "make_sampler", "open_storage",
     "open_study", "peek_settings", "quiet_optuna", "read_settings", "recipe", "record_genome", "redact_url",
     "rung_pruner", "run_trial", "run_workers", "settings_for", "storage_lock", "train_config", "with_retry", "work",
     "write_attrs",

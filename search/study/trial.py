@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import replace
 from typing import Any, Callable
@@ -36,6 +37,11 @@ def record_genome(trial: Any, g: Genome, **extra: Any) -> Any:
     write_attrs(trial, genome=g.to_dict(), arch=arch_string(g), params=c.params, macs=c.macs, acts=c.acts,
                 receptive_field=c.receptive_field, **extra)
     return c
+
+
+def genome_key(g: Genome | dict) -> str:
+    """The identity of an architecture across trials and studies: its genome's JSON text, keys sorted."""
+    return json.dumps(g.to_dict() if isinstance(g, Genome) else g, sort_keys=True)
 
 
 def enqueue_genome(study: optuna.Study, g: Genome, **attrs: Any) -> None:
