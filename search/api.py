@@ -118,22 +118,17 @@ def run(config: RunConfig, *, callbacks: Sequence[Callback] = (), train_fn: Call
     - ``enqueue``: genomes or presets trained first (a warm start; once per study, as ``--enqueue``);
     - ``baselines``: also train budget-matched hand designs (``--baselines``).
     """
-    from .results import best_trial, chance_stop, front, trials_table, write_results
-    from .runner import execute, prepare
+    from .results import best_trial, front, trials_table, write_results
+    from .runner import execute, prepare, stop_reason, warm_starts
 
     if not isinstance(config, RunConfig):
         raise ConfigError(f"config: expected a search.RunConfig, got {type(config).__name__}")
-    wanted = [("", genome(m)) for m in enqueue]
+    models = [genome(m) for m in enqueue]
     p = prepare(config.search_config())
-    if baselines:
-        from .baselines import baseline_genomes
-
-        wanted += list(baseline_genomes(p.data, p.settings.resolution, p.settings.budget).items())
     log = (lambda m: None) if config.quiet else _stderr
-    study, view, outcome = execute(p, wanted, log=log, callbacks=callbacks, train_fn=train_fn)
-    stopped = chance_stop(view, p.cfg.chance_trials) or (
-        f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: {outcome.last_failure}"
-        if outcome.failures_in_a_row >= p.cfg.max_failures else "")
+    study, view, outcome = execute(p, warm_starts(p, models, baselines), log=log, callbacks=callbacks,
+                                   train_fn=train_fn)
+    stopped = stop_reason(view, outcome, p.cfg)
     return SearchResult(study, view, trials_table(view), best_trial(view), tuple(front(view)), stopped,
                         write_results(view, p.cfg.paths))
 

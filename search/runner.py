@@ -76,6 +76,31 @@ def fit_to_data(genome: Any, settings: Any) -> Any:
                           resolution=settings.resolution)
 
 
+def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = False) -> list[tuple[str, Any]]:
+    """What a run trains first: ``genomes`` (named ""), then the budget-matched baselines when asked, as
+    (baseline name or "", genome) pairs."""
+    wanted: list[tuple[str, Any]] = [("", g) for g in genomes]
+    if baselines:
+        from .baselines import baseline_genomes
+
+        wanted += list(baseline_genomes(p.data, p.settings.resolution, p.settings.budget).items())
+    return wanted
+
+
+def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
+    """Why a finished run stopped early: its first trials all at chance, or too many failures in a row ('' if
+    it did neither)."""
+    from .results import chance_stop
+
+    if chance := chance_stop(view, cfg.chance_trials):
+        return chance
+    if outcome.failures_in_a_row < cfg.max_failures:
+        return ""
+    failed = [r for r in view.trials if r.status.failed]
+    last = outcome.last_failure or (f"{failed[-1].status.value}: {failed[-1].reason}" if failed else "")
+    return f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: {last}"
+
+
 def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
     """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again.
 
@@ -117,4 +142,5 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
     return study, read_study(study), outcome
 
 
-__all__ = ["Prepared", "check_run", "execute", "fit_to_data", "make_folder", "prepare", "warm_start"]
+__all__ = ["Prepared", "check_run", "execute", "fit_to_data", "make_folder", "prepare", "stop_reason", "warm_start",
+           "warm_starts"]

@@ -56,17 +56,14 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
     return "\n".join(lines)
 
 
-def _wanted(cfg: Any, data: Any, settings: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
+def _wanted(p: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
     """The --enqueue genomes and the --baselines, as (baseline name or "", genome) pairs."""
+    from ..runner import warm_starts
     from .common import resolve_genome
 
-    wanted: list[tuple[str, Any]] = [("", resolve_genome(spec.strip(), cfg.studies_dir, cfg.storage, "--enqueue "))
-                                     for spec in filter(None, (args.enqueue or "").split(","))]
-    if args.baselines:
-        from ..baselines import baseline_genomes
-
-        wanted += list(baseline_genomes(data, settings.resolution, settings.budget).items())
-    return wanted
+    genomes = [resolve_genome(spec.strip(), p.cfg.studies_dir, p.cfg.storage, "--enqueue ")
+               for spec in filter(None, (args.enqueue or "").split(","))]
+    return warm_starts(p, genomes, args.baselines)
 
 
 def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
@@ -74,7 +71,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     from ..calibrate_study import sync
     from ..dashboard import write_dashboard
     from ..results import chance_stop, read_study, summary, write_results
-    from ..runner import execute
+    from ..runner import execute, stop_reason
 
     cfg = p.cfg
 
@@ -84,7 +81,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
             say(args, f"warning: {w}")
         say(args, header_fn(cfg, settings, p.data, read_study(study)))
 
-    study, view, outcome = execute(p, _wanted(cfg, p.data, p.settings, args), log=lambda m: say(args, m),
+    study, view, outcome = execute(p, _wanted(p, args), log=lambda m: say(args, m),
                                    on_open=opened)
     result = summary(view)
     unwritten = ""  # a full or read-only disk: the summary is still printed and the study is intact
@@ -103,9 +100,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
         say(args, f"dashboard: {result['files']['dashboard']}")
     except OSError as e:
         unwritten = unwritten or _unwritten(cfg, "dashboard.html", e, "dashboard")
-    error = chance or (f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: "
-                       f"{outcome.last_failure or _last_failure(view)}"
-                       if outcome.failures_in_a_row >= cfg.max_failures else "")
+    error = stop_reason(view, outcome, cfg)
     if unwritten:  # one error line: the search's own, if it has one, after the files' as a warning
         print(f"nas: {'warning' if error else 'error'}: {unwritten}", file=sys.stderr)
     if error:
@@ -116,11 +111,6 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
 def _unwritten(cfg: Any, what: str, e: OSError, command: str) -> str:
     return (f"cannot write {what} in {cfg.paths.folder}: {e.strerror or e}; the study is intact and "
             f"'nas {command} {cfg.study}' writes {'it' if command == 'dashboard' else 'them'} again")
-
-
-def _last_failure(view: Any) -> str:
-    failed = [r for r in view.trials if r.status.failed]
-    return f"{failed[-1].status.value}: {failed[-1].reason}" if failed else ""
 
 
 def format_summary(s: dict) -> str:
