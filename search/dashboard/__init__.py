@@ -47,7 +47,7 @@ def write_dashboard(study, out_path: str | Path, studies_dir: str | Path = "stud
     chance = d.chance if chance is None else chance
     scored = [r for r in view.trials if r.at_chance is not None]
     if not importance_note and (chance_stop(view) or (scored and all(r.at_chance for r in scored))):
-        importance_note = "parameter importances: not drawn, every trial scored at chance"
+        importance_note = "not drawn, every trial scored at chance"
     importance = None if importance_note else importance_data(study)
     return _write(render_dashboard(d, importance, scaling, top, storage_hint, chance, importance_note), Path(out_path))
 

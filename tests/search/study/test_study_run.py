@@ -136,6 +136,8 @@ def test_all_trials_at_chance_stop_the_run(tmp_path, capsys, monkeypatch):
     assert err[-1].startswith("nas: error: the first 4 trials all scored at chance on the validation split")
     study = load(tmp_path)
     assert len(counted(study)) == 4 and all(t.user_attrs["at_chance"] for t in counted(study))
+    page = (tmp_path / "studies" / "s" / "dashboard.html").read_text()
+    assert '<p class="note">parameter importances: not drawn, every trial scored at chance</p>' in page
 
 
 def test_a_study_killed_while_being_created_still_refuses_other_settings(tmp_path, monkeypatch, capsys):
