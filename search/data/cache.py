@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from ..files import write_atomic
 from .core import DataError, Splits, one_line
 
 CACHE_VERSION = 2  # bump when the cached layout or decoding changes (2: safe decoding, every mode)
@@ -47,13 +48,8 @@ def read_cache(target: Path) -> Splits | None:
 
 def write_cache(target: Path, splits: Splits) -> None:
     """Atomic write, so concurrent runs never read a half-written file."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        torch.save({**splits._asdict(), "classes": list(splits.classes)}, tmp)
-        os.replace(tmp, target)
+        write_atomic(target, lambda tmp: torch.save({**splits._asdict(), "classes": list(splits.classes)}, tmp))
     except OSError as e:
-        if tmp.is_file():
-            tmp.unlink()
         raise DataError(f"cannot write the data cache {target} ({one_line(e)}); "
                         f"set NAS_CACHE to a writable folder") from e

@@ -75,17 +75,18 @@ class ImageData:
         """Native image side in pixels, ``max(H, W)`` for non-square images."""
         return max(self.train_x.shape[2:])
 
-    @cached_property
+    @property
     def mean(self) -> tuple[float, ...]:
         """Per-channel mean of the train split, in [0, 1] units."""
-        return self._moments()[0]
+        return self._moments[0]
 
-    @cached_property
+    @property
     def std(self) -> tuple[float, ...]:
         """Per-channel standard deviation of the train split, in [0, 1] units."""
-        return self._moments()[1]
+        return self._moments[1]
 
-    def _moments(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    @cached_property
+    def _moments(self) -> tuple[tuple[float, ...], tuple[float, ...]]:  # one pass over the split for both
         # exact and fast: a 256-bin histogram per channel instead of a float copy of the set
         values = torch.arange(256, dtype=torch.float64) / 255
         means, stds = [], []

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from search.data import ImageData
+from search.data.core import one_line
 from search.train.augment import augment, cutout
 from search.train.config import EpochStats, Pruned, TrainConfig, TrainResult
 from search.train.device import autocast, bf16_on, free_memory, is_oom, max_rss_bytes, resolve_device
@@ -67,9 +68,10 @@ def evaluate(model: nn.Module, x_uint8: Tensor, y: Tensor, data_stats: tuple[Seq
     model.eval()
     loss = torch.zeros((), device=dev)
     correct = torch.zeros((), device=dev, dtype=torch.int64)
+    bf16 = bf16_on(cfg.bf16, dev)  # once: "auto" asks the GPU whether it supports bf16
     for xb, yb in zip(x_uint8.split(cfg.eval_batch_size), y.split(cfg.eval_batch_size)):
         xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
-        with autocast(cfg.bf16, dev):
+        with autocast(bf16, dev):
             out = model(prep(xb))
         loss += F.cross_entropy(out.float(), yb, reduction="sum")
         correct += (out.argmax(1) == yb).sum()
@@ -114,7 +116,7 @@ def train_proxy(model: nn.Module, data: ImageData, cfg: TrainConfig, device: tor
     except _Timeout as e:
         status, reason = "timeout", str(e)
     except Exception as e:  # a model that cannot run (too small for the resolution, bad shapes) or OOM
-        status, reason = ("oom" if is_oom(e) else "error"), _one_line(e)
+        status, reason = ("oom" if is_oom(e) else "error"), one_line(e)
     if status != "ok":
         model.zero_grad(set_to_none=True)
         free_memory(dev)  # the failed run's frames are gone by now, so their tensors can be released
@@ -138,7 +140,7 @@ def train_proxy(model: nn.Module, data: ImageData, cfg: TrainConfig, device: tor
                                       threads=cfg.latency_threads)
                 result.latency_ms, result.latency_iqr_ms, result.latency_threads = lat.median_ms, lat.iqr_ms, lat.threads
         except Exception as e:
-            result.status, result.reason = ("oom" if is_oom(e) else "error"), _one_line(e)
+            result.status, result.reason = ("oom" if is_oom(e) else "error"), one_line(e)
             free_memory(dev)
     if dev.type == "cuda":
         result.peak_memory_bytes, result.peak_memory_kind = torch.cuda.max_memory_allocated(dev), "cuda_max_allocated"
@@ -183,6 +185,7 @@ def _fit(model: nn.Module, data: ImageData, cfg: TrainConfig, dev: torch.device,
     bs = min(cfg.batch_size, n)
     steps_per_epoch = n // bs  # drop the last partial batch: a batch of 1 breaks BatchNorm
     total = steps_per_epoch * cfg.epochs
+    bf16 = bf16_on(cfg.bf16, dev)  # once, not per step: "auto" asks the GPU whether it supports bf16
     step = 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
@@ -197,9 +200,10 @@ def _fit(model: nn.Module, data: ImageData, cfg: TrainConfig, dev: torch.device,
             xb = prep(xb)  # (B, C, R, R) float, normalised
             if cfg.cutout:
                 xb = cutout(xb, cfg.cutout, gen)
+            lr = lr_at(step, total, cfg.lr, cfg.warmup, cfg.schedule)
             for group in opt.param_groups:
-                group["lr"] = lr_at(step, total, cfg.lr, cfg.warmup, cfg.schedule)
-            with autocast(cfg.bf16, dev):
+                group["lr"] = lr
+            with autocast(bf16, dev):
                 out = model(xb)
             loss = F.cross_entropy(out.float(), train_y[idx], label_smoothing=cfg.label_smoothing)
             opt.zero_grad(set_to_none=True)
@@ -233,8 +237,3 @@ def _call(callback: Callable, *args) -> None:
         raise
     except Exception as e:
         raise _CallbackError() from e
-
-
-def _one_line(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return f"{type(e).__name__}: {text[0]}" if text else type(e).__name__

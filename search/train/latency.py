@@ -7,7 +7,6 @@ across trials, machines and runs that share cores.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -15,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from search.logs import silenced
-from search.train.device import free_memory, is_oom, resolve_device, sync
+from search.train.device import autocast, free_memory, is_oom, resolve_device, sync
 
 
 def _timer_class() -> type:
@@ -59,7 +58,7 @@ def measure_latency(model: nn.Module, channels: int, resolution: int, device: to
                     x = x.contiguous(memory_format=torch.channels_last)
 
                 def forward() -> None:
-                    with torch.autocast(dev.type, dtype=torch.bfloat16) if bf16 else nullcontext():
+                    with autocast(bf16, dev):
                         model(x)
                     if dev.type == "mps":  # the Timer syncs CUDA itself, not MPS
                         sync(dev)
