@@ -57,8 +57,7 @@ def run_train(args: argparse.Namespace) -> int:
     from space.units import human
 
     from ..data import load_data
-    from ..train import (TrainConfig, auto_batch_size, few_steps_warning, resolve_device, scaled_lr,
-                         train_proxy)
+    from ..train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
     from .common import resolve_genome
     from .train_out import write_trained
 
@@ -76,16 +75,17 @@ def run_train(args: argparse.Namespace) -> int:
     genome = genome.replace(in_channels=data.channels, num_classes=data.num_classes, resolution=res)
     cost = complexity(genome)  # one clear line if the genome cannot run at this resolution
     n = min(len(data.train_y), args.max_train_images or len(data.train_y))
-    batch = args.batch_size or auto_batch_size(n)
-    lr = args.lr if args.lr is not None else scaled_lr(batch)
+    cfg = auto_recipe(TrainConfig(epochs=args.epochs, batch_size=args.batch_size or 256, cutout=args.cutout,
+                                  seed=args.seed, max_train_images=args.max_train_images, resolution=res,
+                                  **({"lr": args.lr} if args.lr is not None else {})),
+                      len(data.train_y), args.batch_size is not None, args.lr is not None)
+    batch, lr = cfg.batch_size, cfg.lr
     notes = []
     if res != data.resolution:
         notes.append(f"training at {res}x{res}: the {data.resolution}x{data.resolution} images are "
                      f"{'upsampled' if res > data.resolution else 'downsampled'} on the device")
     if warning := few_steps_warning(n, batch, args.epochs):
         notes.append(warning)
-    cfg = TrainConfig(epochs=args.epochs, batch_size=batch, lr=lr, cutout=args.cutout, seed=args.seed,
-                      max_train_images=args.max_train_images, resolution=res)
     say = (lambda m: None) if args.json else (lambda m: print(m, file=sys.stderr, flush=True))
     say(f"{arch_string(genome)}\n{human(cost.params)} params, {human(cost.macs)} MACs (= FLOPs); {data.name}: "
         f"{n} train / {len(data.val_y)} val / {len(data.test_y)} test images on {dev}; batch {batch}, lr {lr:g}")

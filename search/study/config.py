@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..budget import Budget
 from ..run_config import OBJECTIVES, PRUNERS, SAMPLERS
-from ..train import TrainConfig
+from ..train import TrainConfig, auto_recipe
 from .schema import StudyPaths, StudySettings
 
 # TrainConfig fields that steer a run without changing what a trial means
@@ -74,15 +74,7 @@ def data_fingerprint(data: Any) -> str:
 
 def recipe(cfg: SearchConfig, n_train: int) -> TrainConfig:
     """The proxy recipe for this data: batch size and learning rate follow the training split unless given."""
-    from ..train import auto_batch_size, scaled_lr
-
-    train = cfg.train
-    n = min(n_train, train.max_train_images or n_train)
-    if not cfg.batch_given:
-        train = replace(train, batch_size=auto_batch_size(n))
-    if not cfg.lr_given:
-        train = replace(train, lr=scaled_lr(train.batch_size))
-    return train
+    return auto_recipe(cfg.train, n_train, cfg.batch_given, cfg.lr_given)
 
 
 def settings_for(cfg: SearchConfig, data: Any, split_seed: int, heartbeat_s: int) -> StudySettings:

@@ -42,11 +42,12 @@ def scaled_lr(batch_size: int, base_lr: float = 0.2, base_batch: int = 256) -> f
     return base_lr * max(batch_size, LR_FLOOR_BATCH) / base_batch
 
 
-def auto_recipe(cfg: TrainConfig, n_train: int) -> TrainConfig:
-    """``cfg`` with the batch from ``auto_batch_size`` and ``cfg.lr`` (read as batch 256's lr) scaled to it."""
+def auto_recipe(cfg: TrainConfig, n_train: int, batch_given: bool = False, lr_given: bool = False) -> TrainConfig:
+    """``cfg`` fitted to ``n_train`` images (at most ``cfg.max_train_images``): the batch from ``auto_batch_size``
+    and the lr scaled to it from ``cfg.lr`` (read as batch 256's), each unless the user gave it."""
     n = min(n_train, cfg.max_train_images or n_train)
-    batch = auto_batch_size(n)
-    return replace(cfg, batch_size=batch, lr=scaled_lr(batch, base_lr=cfg.lr))
+    batch = cfg.batch_size if batch_given else auto_batch_size(n)
+    return replace(cfg, batch_size=batch, lr=cfg.lr if lr_given else scaled_lr(batch, base_lr=cfg.lr))
 
 
 def total_steps(n_train: int, batch_size: int, epochs: int) -> int:
