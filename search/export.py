@@ -114,3 +114,8 @@ def _exported(wrapper: Deployable, channels: int, resolution: int) -> torch.expo
     batch = torch.export.Dim("batch", min=1, max=4096)
     with torch.no_grad():
         return torch.export.export(wrapper, (example_input(channels, resolution),), dynamic_shapes={"x": {0: batch}})
+
+
+# each export format: the file name nas train gives it, and the function that writes it
+EXPORTS = {"pt2": ("model.pt2", export_pt2), "onnx": ("model.onnx", export_onnx),
+           "torchscript": ("model.ts", export_torchscript)}

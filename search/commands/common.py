@@ -14,6 +14,7 @@ from typing import Any
 FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
               "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
               "(BN, activations, SE scaling, residual adds) is reported separately.")
+FORMATS = ("pt2", "onnx", "torchscript")  # the keys of search.export.EXPORTS, spelled here to keep --help light
 STORAGE_ENV = "NAS_STORAGE"  # a storage URL (with its password) need not be on the command line, visible in ps
 
 
@@ -32,11 +33,22 @@ def positive_int(value: str) -> int:
     return n
 
 
+def add_storage_arg(p: argparse.ArgumentParser, help: str) -> None:  # noqa: A002 (argparse's word)
+    """--storage, defaulting to $NAS_STORAGE (so a password need not be on the command line)."""
+    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None, help=help)
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """MODEL, and where its study:NAME form is looked up (--studies-dir, --storage)."""
+    p.add_argument("model", metavar="MODEL", help="a preset name, a genome JSON file, or study:NAME (its best genome)")
+    p.add_argument("--studies-dir", default="studies", help="where study:NAME is looked up")
+    add_storage_arg(p, "storage URL holding study:NAME")
+
+
 def add_storage_args(p: argparse.ArgumentParser) -> None:
     """--storage (default $NAS_STORAGE) and --studies-dir."""
-    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None,
-                   help=f"Optuna storage URL (default ${STORAGE_ENV}, else sqlite under STUDIES_DIR/NAME/; "
-                        "postgresql://... for several machines)")
+    add_storage_arg(p, f"Optuna storage URL (default ${STORAGE_ENV}, else sqlite under STUDIES_DIR/NAME/; "
+                       "postgresql://... for several machines)")
     p.add_argument("--studies-dir", default="studies", help="where studies live (default ./studies)")
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
-from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, load_study, positive_int
+from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, add_storage_arg, load_study, positive_int
 
 TOP_K = 200  # as search.dashboard.TOP_K, spelled here to keep --help light
 
@@ -33,9 +32,8 @@ def add(sub: argparse._SubParsersAction) -> None:
                     "several names, one page overlaying their Pareto fronts. Safe to run while a search is going.",
         epilog=FLOPS_NOTE)
     p.add_argument("names", nargs="+", metavar="NAME", help="study name; give several to overlay their fronts")
-    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None,
-                   help=f"Optuna storage URL holding the studies (default ${STORAGE_ENV}, else sqlite under "
-                        "STUDIES_DIR/NAME/study.db, as nas run writes)")
+    add_storage_arg(p, f"Optuna storage URL holding the studies (default ${STORAGE_ENV}, else sqlite under "
+                       "STUDIES_DIR/NAME/study.db, as nas run writes)")
     p.add_argument("--studies-dir", type=Path, default=Path("studies"), help="where studies live (default ./studies)")
     p.add_argument("--out", type=Path, metavar="FILE", help="the HTML file (default STUDIES_DIR/NAME/dashboard.html; "
                                                             "for several studies STUDIES_DIR/overlay-A-B.html)")

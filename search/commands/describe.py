@@ -4,18 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
-from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, positive_int, resolve_genome
-
-FORMATS = ("pt2", "onnx", "torchscript")
-
-
-def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", metavar="MODEL", help="a preset name, a genome JSON file, or study:NAME (its best genome)")
-    p.add_argument("--studies-dir", default="studies", help="where study:NAME is looked up")
-    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None, help="storage URL holding study:NAME")
+from .common import FLOPS_NOTE, FORMATS, UsageError, add_model_args, positive_int, resolve_genome
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -26,13 +17,13 @@ def add(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("describe", help="shape-flow table, exact params/MACs/receptive field and design notes",
                        epilog=FLOPS_NOTE)
-    _model_args(p)
+    add_model_args(p)
     p.add_argument("--resolution", type=positive_int, help="input size in pixels (default: the genome's)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run_describe)
 
     p = sub.add_parser("build", help="export the untrained model (torch.export .pt2 by default)", epilog=FLOPS_NOTE)
-    _model_args(p)
+    add_model_args(p)
     p.add_argument("--out", required=True, type=Path, help="output file (model.pt2, model.onnx or model.ts)")
     p.add_argument("--format", choices=FORMATS, default="pt2",
                    help="pt2 (torch.export, default), onnx (needs the onnx extra) or torchscript")
@@ -74,7 +65,7 @@ def run_build(args: argparse.Namespace) -> int:
     from space import build, complexity
     from space.units import human
 
-    from ..export import export_onnx, export_pt2, export_torchscript
+    from ..export import EXPORTS
 
     g = resolve_genome(args.model, args.studies_dir, args.storage)
     c = complexity(g)  # fails with a clear line if the genome cannot run at its resolution
@@ -83,7 +74,7 @@ def run_build(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out} is a folder; give a file name such as model.pt2")
     if not out.parent.exists():
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
-    fn = {"pt2": export_pt2, "onnx": export_onnx, "torchscript": export_torchscript}[args.format]
+    fn = EXPORTS[args.format][1]
     identity = ([0.0] * g.in_channels, [1.0] * g.in_channels)
     fn(build(g).eval(), *identity, g.in_channels, g.resolution, out)
     print(f"wrote {out} ({args.format}): {human(c.params)} params, {human(c.macs)} MACs at {g.resolution}x"

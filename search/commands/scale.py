@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -18,7 +17,7 @@ from space.units import human
 
 from ..files import write_atomic
 
-from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, resolve_genome
+from .common import FLOPS_NOTE, add_storage_arg, resolve_genome
 
 # below this base size a data set's own images are usually that small (CIFAR 32, MNIST 28, Tiny ImageNet 64),
 # so larger variants train on upsampled inputs; ImageNet-sized bases crop from larger images
@@ -45,8 +44,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, metavar="DIR", help="write B0.json ... Bn.json and scale.html here")
     p.add_argument("--studies-dir", type=Path, default=Path("studies"),
                    help="where study:NAME and the --derive study live (default: studies)")
-    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None,
-                   help="Optuna storage URL holding study:NAME (default: its SQLite file under --studies-dir)")
+    add_storage_arg(p, "Optuna storage URL holding study:NAME (default: its SQLite file under --studies-dir)")
     d = p.add_argument_group("--derive")
     d.add_argument("--data", help="training data (synthetic[:N[:RES[:CLASSES]]], cifar10, a folder or archive)")
     d.add_argument("--study", help="name of the derive study, resumed when it exists (default: scale-<base>)")

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
-from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, add_data_args, positive_int
-
-FORMATS = ("pt2", "onnx", "torchscript")
+from .common import FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int
 
 
 def add(sub: argparse._SubParsersAction) -> None:
     """Register ``nas train``."""
     p = sub.add_parser("train", help="train a preset or genome; validation per epoch, test once at the end",
                        epilog=FLOPS_NOTE)
-    p.add_argument("model", metavar="MODEL", help="a preset, a genome JSON file, or study:NAME (its best genome)")
+    add_model_args(p)
     add_data_args(p)
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--batch-size", type=positive_int, help="training batch (default: from the data size, 32 to 256)")
@@ -28,8 +25,6 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help="train and test at this size (default: the genome's; images are resized on the device)")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--studies-dir", default="studies", help="where study:NAME is looked up")
-    p.add_argument("--storage", default=os.environ.get(STORAGE_ENV) or None, help="storage URL holding study:NAME")
     p.add_argument("--out", type=Path, help="folder for model.pt2, weights.pt, genome.json and result.json "
                                             "(default trained/MODEL)")
     p.add_argument("--format", choices=FORMATS, action="append",

@@ -13,7 +13,7 @@ def write_trained(folder: Path, model: Any, genome: Any, result: dict, formats: 
     """Write weights.pt, genome.json, result.json and each export into ``folder`` (atomically); file names."""
     import torch
 
-    from ..export import export_onnx, export_pt2, export_torchscript
+    from ..export import EXPORTS
     from ..files import clean_stale_temps, write_atomic
 
     try:
@@ -22,11 +22,9 @@ def write_trained(folder: Path, model: Any, genome: Any, result: dict, formats: 
         write_atomic(folder / "weights.pt", lambda tmp: torch.save(model.state_dict(), tmp))
         write_atomic(folder / "genome.json", genome.to_json())
         args = (model, result["mean"], result["std"], result["channels"], result["resolution"])
-        exporters = {"pt2": ("model.pt2", export_pt2), "onnx": ("model.onnx", export_onnx),
-                     "torchscript": ("model.ts", export_torchscript)}
         names = ["weights.pt", "genome.json"]
         for fmt in dict.fromkeys(formats):
-            name, fn = exporters[fmt]
+            name, fn = EXPORTS[fmt]
             fn(*args, folder / name)
             names.append(name)
         write_atomic(folder / "result.json", json.dumps(result, indent=2))
