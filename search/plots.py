@@ -19,7 +19,6 @@ from .results import StudyView, latency_of, pareto_front, ranked, read_study
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
-STATES = ("complete", "pruned", "rejected", "failed", "running")
 
 
 class TrialRow(NamedTuple):

@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
-from scaling.compound import round_depth, round_width
+from scaling.compound import DIVISOR, round_depth, round_width
 from space import BLOCK_FACTS, Genome, GenomeError, Head, Stage, Stem, complexity, stem_size
-from space.rules import RF_COVERAGE, SKIP_DEPTH, conv_depth
+from space.rules import GROWTH, RF_COVERAGE, SKIP_DEPTH, conv_depth
 
 from ..budget import Budget
 from .base import DataShape, Extreme, Sampled, Suggest, pick, pick_float, pick_int
@@ -140,7 +140,8 @@ def draw_shape(trial: Suggest, space: PatternSpace, data: DataShape) -> Shape:
 
 def _reach(space: PatternSpace, sh: Shape, data: DataShape) -> Shape:
     """Add blocks to the last-but-one stage until the receptive field covers the input (width plays no part)."""
-    wide = 2 * 256 / BASE_WIDTH  # wide enough that every bottleneck stays one, so the count is the smallest
+    # wide enough that every bottleneck stays one, so the count is the smallest
+    wide = 2 * BLOCK_FACTS["bottleneck"].min_width / BASE_WIDTH
     for _ in range(32):
         if complexity(build(space, sh, data, wide)).receptive_field >= RF_COVERAGE * data.resolution:
             break
@@ -157,7 +158,7 @@ def widths_at(space: PatternSpace, sh: Shape, width_mult: float) -> tuple[int, l
         cum *= g
         w = max(space.min_width, round_width(BASE_WIDTH, width_mult * cum))
         if g > 1:  # rounding each width alone can squeeze a halving's growth: clamp it back
-            w = min(max(w, round_width(prev, space.growth[0])), 3 * prev)
+            w = min(max(w, round_width(prev, space.growth[0])), int(GROWTH[1] * prev))
         widths.append(max(w, prev))
         prev = widths[-1]
     return stem, widths
@@ -236,17 +237,16 @@ def _fill(space: PatternSpace, sh: Shape, data: DataShape, w: float, g: Genome, 
 
 
 def _widen(space: PatternSpace, g: Genome, target: Budget) -> Genome:
-    """Then widen single stages by one rounding step (8 channels), last stages first, while the target
+    """Then widen single stages by one rounding step (DIVISOR channels), last stages first, while the target
     holds and every halving still grows the channels x1.5-x3 (and no stage is narrower than the one before)."""
-    step = round_width(BASE_WIDTH, 0.5)
     grown = True
     while grown:
         grown = False
         for i in reversed(range(len(g.stages))):
             st = g.stages[i]
             prev = g.stages[i - 1].width if i else g.stem.width
-            new = st.width + step
-            if st.stride == 2 and new > 3 * prev or st.stride == 1 and i and new > prev:
+            new = st.width + DIVISOR
+            if st.stride == 2 and new > GROWTH[1] * prev or st.stride == 1 and i and new > prev:
                 continue
             if i + 1 < len(g.stages):
                 nxt = g.stages[i + 1]

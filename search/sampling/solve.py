@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Callable, Iterable
 
 from space import Genome, GenomeError, complexity
@@ -77,8 +76,3 @@ def refusal(budget: Budget, lo: int, hi: int, resolution: int) -> str | None:
     if budget.min_macs and hi < budget.min_macs:
         return f"no network in this space reaches the minimum of {human(budget.min_macs)} MACs: {where}"
     return None
-
-
-def log_span(lo: float, hi: float) -> tuple[float, float]:
-    """Natural logs of a positive range, the scale a size is bisected on."""
-    return math.log(lo), math.log(hi)
