@@ -11,7 +11,7 @@ from typing import Sequence
 
 from ..files import clean_stale_temps, write_atomic
 from ..patterns import importance_data
-from ..plots import StudyData, from_view, scaling_data
+from ..plots import as_data, from_view, scaling_data
 from ..results import chance_stop, read_scaling, read_study
 from .page import SPLIT_NOTE, TOP_K, render_dashboard, render_overlay
 from .server import make_server
@@ -54,4 +54,4 @@ def write_dashboard(study, out_path: str | Path, studies_dir: str | Path = "stud
 
 def write_overlay(studies: Sequence, out_path: str | Path) -> Path:
     """Write one page overlaying the Pareto fronts of several Optuna studies; the path written."""
-    return _write(render_overlay([s if isinstance(s, StudyData) else from_view(read_study(s)) for s in studies]), Path(out_path))
+    return _write(render_overlay([as_data(s) for s in studies]), Path(out_path))
