@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Sequence
 from space import Genome
 
 from .budget import Budget
-from .results import StudyView, latency_of, pareto_front, ranked, read_study
+from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked, read_study
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
@@ -51,6 +51,7 @@ class StudyData(NamedTuple):
     rows: tuple[TrialRow, ...]
     chance: float | None = None  # 1 / classes, when the study's settings name the classes
     ranking: tuple[int, ...] = ()  # trial numbers, best first, as search.results.ranked orders them
+    best: int | None = None  # the number of search.results.best_trial, None when no trial answers the search
 
 
 class FrontData(NamedTuple):
@@ -132,8 +133,10 @@ def from_view(view: StudyView) -> StudyData:
         label = ""
     b = view.budget
     classes = view.settings.num_classes if view.settings is not None else 0
+    best = best_record(view)
     return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs, label,
-                     view.attrs, rows, 1 / classes if classes else None, tuple(r.number for r in ranked(view)))
+                     view.attrs, rows, 1 / classes if classes else None, tuple(r.number for r in ranked(view)),
+                     None if best is None else best.number)
 
 
 def study_data(study) -> StudyData:
@@ -194,10 +197,10 @@ def best_trial(study) -> BestTrial | None:
     """The most accurate complete trial within budget (fewer MACs breaks ties), described; None if none."""
     from space.report import describe, describe_text
 
-    ranked = top_k(study, 1)
-    if not ranked or ranked[0].state != "complete" or not ranked[0].within_budget:
+    data = as_data(study)
+    if data.best is None:
         return None
-    row = ranked[0]
+    row = next(r for r in data.rows if r.number == data.best)
     if row.genome is None:
         return BestTrial(row, "", (), "")
     try:
