@@ -7,11 +7,12 @@ which replaces the target only once complete, so the previous good copy survives
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 TEMP_SUFFIX = ".nas-tmp"  # every temporary file ends so, which lets clean_stale_temps find them
 STALE_AFTER_S = 3600.0  # a temp file untouched this long belongs to a writer that died
@@ -65,3 +66,14 @@ def clean_stale_temps(folder: str | Path, older_than_s: float = STALE_AFTER_S) -
         except OSError:  # another process removed or replaced it meanwhile
             pass
     return removed
+
+
+def jsonable(value: Any) -> Any:
+    """Tuples as lists, non-finite floats as None, keys as text: what JSON (files, Optuna attributes) can hold."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..budget import Budget
+from ..files import jsonable
 
 SETTINGS_KEY = "nas_settings"
 SCHEMA_VERSION = 2
@@ -62,17 +63,6 @@ class Status(str, Enum):
 CATEGORIES = ("complete", "pruned", "rejected", "failed", "running")
 
 
-def _jsonable(value: Any) -> Any:
-    """Tuples as lists, non-finite floats as None: what Optuna's JSON attributes can hold."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
-
-
 @dataclass(frozen=True)
 class StudySettings:
     """Everything that changes what a trial means; a rerun must agree on all of it to resume."""
@@ -105,7 +95,7 @@ class StudySettings:
         """The JSON object stored under SETTINGS_KEY."""
         d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["budget"] = asdict(self.budget)
-        return _jsonable(d)
+        return jsonable(d)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> "StudySettings":
@@ -253,7 +243,7 @@ def counts_toward_trials(t: Any) -> bool:
 def write_attrs(trial: Any, **values: Any) -> None:
     """Set trial user attributes (JSON-safe); the one way a trial's record is written."""
     for key, value in values.items():
-        trial.set_user_attr(key, _jsonable(value.value if isinstance(value, Status) else value))
+        trial.set_user_attr(key, jsonable(value.value if isinstance(value, Status) else value))
 
 
 def _in_folder(name: str) -> property:
@@ -288,4 +278,4 @@ class StudyPaths:
 
 def dumps(value: Any) -> str:
     """JSON text of a record field, for CSV cells."""
-    return json.dumps(_jsonable(value))
+    return json.dumps(jsonable(value))

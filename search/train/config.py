@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
+
+from search.files import jsonable
 
 STATUSES = ("ok", "pruned", "nan", "oom", "error", "timeout")
 SCHEDULES = ("onecycle", "cosine")
@@ -107,7 +108,7 @@ class TrainResult:
 
     def to_dict(self) -> dict:
         """JSON-safe dict: non-finite floats become None."""
-        return _json_safe(asdict(self))
+        return jsonable(asdict(self))
 
 
 class Pruned(Exception):
@@ -117,13 +118,3 @@ class Pruned(Exception):
 def is_int(value) -> bool:
     """True for an int that is not a bool (JSON/YAML true must not pass as 1)."""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _json_safe(value):
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
