@@ -73,13 +73,17 @@ def decode_chunk(blobs: list[bytes], names: list[str] | None = None, max_pixels:
                     out[i] = img
     except (ImportError, RuntimeError):  # one bad file fails the batch: decode one by one to name it
         pass
-    return [img if img is not None else decode_one(blob, name, max_pixels)
-            for img, blob, name in zip(out, blobs, names)]
+    return [img if img is not None else _decode_checked(blob, name, max_pixels, *found)
+            for img, blob, name, found in zip(out, blobs, names, checked)]
 
 
 def decode_one(blob: bytes, name: str = "image", max_pixels: int = MAX_PIXELS) -> Tensor:
     """One image as uint8 (C, H, W), C in {1, 2, 3, 4} (grey, grey + alpha, RGB, RGBA); first frame only."""
-    fmt, header = checked_format(blob, name, max_pixels)
+    return _decode_checked(blob, name, max_pixels, *checked_format(blob, name, max_pixels))
+
+
+def _decode_checked(blob: bytes, name: str, max_pixels: int, fmt: ImageFormat, header: Header | None) -> Tensor:
+    """decode_one once the format and the pixel limit have been checked (decode_chunk checked them all)."""
     try:
         img = _torchvision_pixels(blob) if header is not None and header.fast else None
         if img is None:
