@@ -135,7 +135,9 @@ def run_scale(args: argparse.Namespace) -> int:
         write_family(variants, rows, args.out)
         print(f"wrote B0.json ... {variants[-1].name}.json, scaling.json and scale.html to {args.out}", file=out)
     if args.base.startswith("study:"):  # the study's dashboard shows the family of its best network
-        path = args.studies_dir / args.base[len("study:"):] / "scaling.json"
+        from ..study import StudyPaths
+
+        path = StudyPaths.of(args.studies_dir, args.base[len("study:"):]).scaling
         write_atomic(path, json.dumps(rows, indent=2) + "\n")
         print(f"wrote {path} (nas dashboard shows it)", file=out)
     if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from .common import FLOPS_NOTE, add_storage_args, positive_int
+from .common import FLOPS_NOTE, UsageError, add_storage_args, load_study, positive_int
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +24,6 @@ def run_show(args: argparse.Namespace) -> int:
     """Print the study and rewrite its files."""
     from ..results import read_study, summary, write_results
     from ..study import StudyPaths
-    from .common import UsageError, load_study
     from .run_steps import format_summary
 
     study, _ = load_study(args.name, args.storage, args.studies_dir)

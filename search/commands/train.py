@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .common import FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int
+from .common import FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +53,6 @@ def run_train(args: argparse.Namespace) -> int:
 
     from ..data import load_data
     from ..train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
-    from .common import resolve_genome
     from .train_out import write_trained
 
     genome = resolve_genome(args.model, args.studies_dir, args.storage)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from space import Genome, GenomeError, complexity
-from space.report import human
+from space.units import human
 
 from ..budget import Budget
 from .base import DataShape, Infeasible
