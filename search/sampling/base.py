@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, NamedTuple, Protocol
 
 from space import Genome
@@ -95,3 +95,43 @@ class Extreme:
 
     def suggest_float(self, name: str, low: float, high: float) -> float:
         return high if self.high else low
+
+
+# --- checks of a space's fields, shared by the spaces: each names the field of the first bad value -------
+
+def tuple_fields(space: Any, may_be_empty: tuple[str, ...] = ()) -> None:
+    """Lists (as YAML/JSON give them) become tuples; an empty choice is refused."""
+    for f in fields(space):
+        value = getattr(space, f.name)
+        if isinstance(value, list):
+            value = tuple(value)
+            object.__setattr__(space, f.name, value)
+        if isinstance(value, tuple) and not value and f.name not in may_be_empty:
+            raise SpaceError(f"space.{f.name}: must not be empty")
+
+
+def check_subset(values: tuple, allowed: tuple, name: str) -> None:
+    for v in values:
+        if v not in allowed:
+            raise SpaceError(f"space.{name}: {v!r} is not allowed; choose from {', '.join(map(str, allowed))}")
+
+
+def check_range(pair: tuple, name: str, lo: float, hi: float, whole: bool = True) -> None:
+    """A [min, max] pair inside [lo, hi]."""
+    kind = (int,) if whole else (int, float)
+    if (len(pair) != 2 or not all(isinstance(v, kind) and not isinstance(v, bool) for v in pair)
+            or not lo <= pair[0] <= pair[1] <= hi):
+        raise SpaceError(f"space.{name}: must be [min, max] {'whole ' if whole else ''}numbers with "
+                         f"{lo} <= min <= max <= {hi}, got {list(pair)}")
+
+
+def check_head_widths(values: tuple) -> None:
+    for i, w in enumerate(values):
+        if not isinstance(w, int) or w < 0:
+            raise SpaceError(f"space.head_widths[{i}]: must be 0 or a positive width, got {w!r}")
+
+
+def space_dict(space: Any) -> dict:
+    """A space as a JSON-ready dict, with its kind."""
+    return {"kind": space.kind, **{f.name: list(v) if isinstance(v := getattr(space, f.name), tuple) else v
+                                   for f in fields(space)}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import ClassVar
 
 from scaling.compound import scale_genome
@@ -10,7 +10,8 @@ from space import (ACTIVATIONS, BLOCK_FACTS, BLOCK_KINDS, KERNELS, STEM_KINDS, G
                    stem_size)
 
 from ..budget import Budget
-from .base import DataShape, Extreme, Infeasible, Sampled, SpaceError, Suggest, pick, pick_int
+from .base import (DataShape, Extreme, Infeasible, Sampled, SpaceError, Suggest, check_head_widths, check_range,
+                   check_subset, pick, pick_int, space_dict, tuple_fields)
 
 
 @dataclass(frozen=True)
@@ -35,20 +36,14 @@ class SearchSpace:
     kind: ClassVar[str] = "free"
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, list):
-                value = tuple(value)
-                object.__setattr__(self, f.name, value)
-            if isinstance(value, tuple) and not value:
-                raise SpaceError(f"space.{f.name}: must not be empty")
-        _subset(self.stems, STEM_KINDS, "stems")
-        _subset(self.blocks, BLOCK_KINDS, "blocks")
-        _subset(self.kernels, KERNELS, "kernels")
-        _subset(self.strides, (1, 2), "strides")
-        _subset(self.activations, ACTIVATIONS, "activations")
-        _range(self.stages, "stages", 1, 8)
-        _range(self.depths, "depths", 1, 64)
+        tuple_fields(self)
+        check_subset(self.stems, STEM_KINDS, "stems")
+        check_subset(self.blocks, BLOCK_KINDS, "blocks")
+        check_subset(self.kernels, KERNELS, "kernels")
+        check_subset(self.strides, (1, 2), "strides")
+        check_subset(self.activations, ACTIVATIONS, "activations")
+        check_range(self.stages, "stages", 1, 8)
+        check_range(self.depths, "depths", 1, 64)
         _positive(self.stem_widths, "stem_widths")
         _positive(self.widths, "widths")
         _positive(self.patch_sizes, "patch_sizes")
@@ -61,15 +56,13 @@ class SearchSpace:
         for i, d in enumerate(self.dropouts):
             if not isinstance(d, (int, float)) or not 0 <= d < 1:
                 raise SpaceError(f"space.dropouts[{i}]: must be in [0, 1), got {d!r}")
-        for i, w in enumerate(self.head_widths):
-            if not isinstance(w, int) or w < 0:
-                raise SpaceError(f"space.head_widths[{i}]: must be 0 or a positive width, got {w!r}")
+        check_head_widths(self.head_widths)
         if not isinstance(self.min_size, int) or self.min_size < 1:
             raise SpaceError(f"space.min_size: must be a whole number >= 1, got {self.min_size!r}")
 
     def to_dict(self) -> dict:
         """JSON-ready dict, with the kind of space."""
-        return {"kind": self.kind, **{f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}}
+        return space_dict(self)
 
     def sample(self, trial: Suggest, shape: DataShape, budget: Budget, objectives_count: int = 1) -> Sampled:
         """Draw a genome and squash its widths into the budget; Infeasible when no width fits."""
@@ -89,19 +82,6 @@ class SearchSpace:
                     g = sample_genome(Extreme(high, {"stem": stem, "block": block}), self, *shape)
                     out.append(g if high else scale_widths(g, 1e-3))
         return out
-
-
-def _subset(values: tuple, allowed: tuple, name: str) -> None:
-    for v in values:
-        if v not in allowed:
-            raise SpaceError(f"space.{name}: {v!r} is not allowed; choose from {', '.join(map(str, allowed))}")
-
-
-def _range(pair: tuple, name: str, lo: int, hi: int) -> None:
-    if (len(pair) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
-            or not lo <= pair[0] <= pair[1] <= hi):
-        raise SpaceError(f"space.{name}: must be [min, max] whole numbers with {lo} <= min <= max <= {hi}, "
-                         f"got {list(pair)}")
 
 
 def _positive(values: tuple, name: str) -> None:

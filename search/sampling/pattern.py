@@ -13,11 +13,13 @@ from dataclasses import dataclass, fields, replace
 from typing import ClassVar
 
 from scaling.compound import DIVISOR, round_depth, round_width
-from space import BLOCK_FACTS, Genome, GenomeError, Head, Stage, Stem, complexity, stem_size
+from space import (ACTIVATIONS, BLOCK_FACTS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem,
+                   complexity, stem_size)
 from space.rules import GROWTH, RF_COVERAGE, SKIP_DEPTH, conv_depth
 
 from ..budget import Budget
-from .base import DataShape, Extreme, Sampled, Suggest, pick, pick_float, pick_int
+from .base import (DataShape, Extreme, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset,
+                   pick, pick_float, pick_int, space_dict, tuple_fields)
 from .solve import solve_size, target_budget
 
 BASE_WIDTH = 16  # stem and first-stage width at width multiplier 1
@@ -25,6 +27,9 @@ BOTTLENECK_EXPANSION = 4.0  # ResNet's reduction inside a bottleneck
 LAST_MAP = 8  # halve until the last map is at most this many pixels (so it lands at 4-8 for a GAP head)
 FIRST_STAGE_MAX = 64  # a stem output larger than this is halved by the first stage too (ResNet works from 56)
 MAX_DEPTH_MULT = 4.0  # how far depth may grow once widths reach max_width
+# what the choice fields of a pattern space may hold, and the bounds of its [min, max] fields
+_ALLOWED = {"stems": STEM_KINDS, "blocks": BLOCK_KINDS, "kernels": KERNELS, "activations": ACTIVATIONS}
+_RANGES = {"depths": (1, 64), "growth": (1.0, 4.0), "targets": (0.01, 1.0)}
 # stems for the input size, smallest first: (largest input, stems); CIFAR-sized inputs keep full resolution
 AUTO_STEMS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (64, ("cifar",)), (127, ("cifar", "conv3x3")), (1 << 30, ("conv3x3", "resnet", "deep")))
@@ -68,14 +73,26 @@ class PatternSpace:
     kind: ClassVar[str] = "pattern"
 
     def __post_init__(self) -> None:
-        from .load import check_fields  # validation rules are shared with the file loader
-
-        check_fields(self)
+        tuple_fields(self, may_be_empty=("stems",))
+        for name, allowed in _ALLOWED.items():
+            check_subset(getattr(self, name), allowed, name)
+        for name, (lo, hi) in _RANGES.items():
+            check_range(getattr(self, name), name, lo, hi, whole=name == "depths")
+        for name, lo, hi in (("se", 0, 1), ("expansions", 1, 8), ("dropouts", 0, 0.99)):
+            for i, v in enumerate(getattr(self, name)):
+                if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
+                    raise SpaceError(f"space.{name}[{i}]: must be between {lo} and {hi}, got {v!r}")
+        check_head_widths(self.head_widths)
+        for name in ("patch", "min_width", "max_width"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise SpaceError(f"space.{name}: must be a whole number >= 1, got {v!r}")
+        if self.max_width < self.min_width:
+            raise SpaceError(f"space.max_width: must be at least min_width ({self.min_width}), got {self.max_width}")
 
     def to_dict(self) -> dict:
         """JSON-ready dict, with the kind of space."""
-        return {"kind": self.kind, **{f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
-                                      for f in fields(self)}}
+        return space_dict(self)
 
     def sample(self, trial: Suggest, shape: DataShape, budget: Budget, objectives_count: int = 1) -> Sampled:
         """Draw a shape, then solve its size into the budget; Infeasible when no size fits."""
