@@ -21,6 +21,7 @@ from ..calibration import calibration_data
 from ..patterns import ImportanceData, pattern_data
 from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
 from ..results import CALIBRATION_KEY
+from ..study.schema import CATEGORIES
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)
 
@@ -82,8 +83,7 @@ def _trials_table(rows: Sequence[TrialRow], latency: bool, studies: Sequence[str
         key = f"{study}#{r.number}" if studies else str(r.number)
         cells = [_cell(str(rank), rank)] + ([_cell(study, study, "text")] if studies else [])
         cells += [_cell(str(r.number), r.number),
-                  _cell(r.state if r.status in (r.state, "ok") else f"{r.state} ({r.status})", r.state,
-                        f"text state-{r.state}"),
+                  _cell(_state_text(r), r.state, f"text state-{r.state}"),
                   _cell(acc_text(r.accuracy), r.accuracy),
                   _cell(human(r.params) if r.params is not None else "", r.params),
                   _cell(human(r.macs) if r.macs is not None else "", r.macs)]
@@ -95,8 +95,13 @@ def _trials_table(rows: Sequence[TrialRow], latency: bool, studies: Sequence[str
             f'<tbody>{"".join(body)}</tbody></table></div>')
 
 
+def _state_text(r: TrialRow) -> str:
+    """The trial's state, with its status where that says more (failed (oom))."""
+    return r.state if r.status in (r.state, "ok") else f"{r.state} ({r.status})"
+
+
 def _trial_line(r: TrialRow, prefix: str = "") -> str:
-    bits = [f"{prefix}trial {r.number}", r.state if r.status in (r.state, "ok") else f"{r.state} ({r.status})"]
+    bits = [f"{prefix}trial {r.number}", _state_text(r)]
     if r.accuracy is not None:
         bits.append(f"accuracy {r.accuracy:.4f}")
     if r.params is not None:
@@ -113,7 +118,7 @@ def _trial_line(r: TrialRow, prefix: str = "") -> str:
 
 def _summary(d: StudyData) -> str:
     """The lines under the title: counts, objectives, budgets, settings, and what the numbers mean."""
-    counts = {s: sum(r.state == s for r in d.rows) for s in ("complete", "pruned", "rejected", "failed", "running")}
+    counts = {s: sum(r.state == s for r in d.rows) for s in CATEGORIES}
     parts = [f"{len(d.rows)} trials: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)]
     parts.append("objectives: " + ", ".join(f"{o} ({dr})" for o, dr in zip(d.objectives, d.directions)))
     if d.budget_macs is not None:
@@ -221,10 +226,10 @@ def render_overlay(studies: Sequence[StudyData]) -> str:
     body = []
     for d, f in zip(studies, overlays[0].fronts):
         scored = [r.accuracy for r in d.rows if r.state == "complete" and r.within_budget and r.accuracy is not None]
+        complete, on_front = sum(r.state == "complete" for r in d.rows), sum(f.on_front)
+        best = max(scored, default=None)
         cells = [_cell(d.name, d.name, "text"), _cell(str(len(d.rows)), len(d.rows)),
-                 _cell(str(sum(r.state == "complete" for r in d.rows)), sum(r.state == "complete" for r in d.rows)),
-                 _cell(str(sum(f.on_front)), sum(f.on_front)), _cell(acc_text(max(scored, default=None)),
-                                                                      max(scored, default=None)),
+                 _cell(str(complete), complete), _cell(str(on_front), on_front), _cell(acc_text(best), best),
                  _cell(human(d.budget_macs) if d.budget_macs else "", d.budget_macs),
                  _cell(human(d.params_budget) if d.params_budget else "", d.params_budget)]
         body.append(f"<tr>{''.join(cells)}</tr>")
