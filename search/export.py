@@ -42,7 +42,7 @@ class Deployable(nn.Module):
 
 def deployable(model: nn.Module, mean: Sequence[float], std: Sequence[float]) -> Deployable:
     """The CPU float32 eval-mode wrapper every exporter starts from (a trained model may sit on a GPU)."""
-    return Deployable(model, mean, std).to("cpu", torch.float32).eval()
+    return Deployable(model, mean, std).to("cpu", torch.float32)  # in eval mode since __init__
 
 
 def example_input(channels: int, resolution: int, batch: int = 2, seed: int = 0) -> Tensor:
@@ -83,9 +83,8 @@ def export_onnx(model: nn.Module, mean: Sequence[float], std: Sequence[float], c
         raise ValueError(f"ONNX export needs the onnx and onnxscript packages ({e.name} is missing): {_EXTRA}") from None
     wrapper = deployable(model, mean, std)
     x = example_input(channels, resolution)
-    batch = torch.export.Dim("batch", min=1, max=4096)
     program = torch.onnx.export(wrapper, (x,), dynamo=True, input_names=["images"], output_names=["logits"],
-                                dynamic_shapes={"x": {0: batch}}, verbose=False)
+                                dynamic_shapes=_any_batch(), verbose=False)
     path = write_atomic(path, lambda tmp: program.save(str(tmp)))
     if check:
         check_onnx(wrapper, path, channels, resolution)
@@ -110,10 +109,14 @@ def check_onnx(wrapper: nn.Module, path: str | Path, channels: int, resolution: 
     return diff
 
 
+def _any_batch() -> dict:
+    """The exported input's first dimension, the batch, is free (1 to 4096)."""
+    return {"x": {0: torch.export.Dim("batch", min=1, max=4096)}}
+
+
 def _exported(wrapper: Deployable, channels: int, resolution: int) -> torch.export.ExportedProgram:
-    batch = torch.export.Dim("batch", min=1, max=4096)
     with torch.no_grad():
-        return torch.export.export(wrapper, (example_input(channels, resolution),), dynamic_shapes={"x": {0: batch}})
+        return torch.export.export(wrapper, (example_input(channels, resolution),), dynamic_shapes=_any_batch())
 
 
 # each export format: the file name nas train gives it, and the function that writes it
