@@ -85,10 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as e:
         return _error(_first_line(e), getattr(e, "exit_code", 2))
     except Exception as e:
-        if not type(e).__module__.startswith("sqlalchemy."):
+        if not type(e).__module__.startswith(("sqlalchemy.", "optuna.")):
             raise
-        # a storage read that no retry guards (a summary, a progress line) met a storage that is down
-        return _error(f"the storage failed: {_first_line(e)}; what is stored is intact", 1)
+        from .study.storage import fault  # loaded by now: a storage call raised this
+
+        # a storage read that no retry guards (opening, a summary, a progress line) met a storage that failed
+        return _error(f"the storage failed: {fault(e)[0]}", 1)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -51,13 +51,42 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
                           "every class needs training images")
     if settings.train.get("cutout", 0) > settings.resolution:
         raise ConfigError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
-    lo, hi = feasible_range(cfg.space, DataShape(settings.resolution, settings.channels, classes))
-    problem = refusal(cfg.budget, lo, hi, settings.resolution)
+    shape = DataShape(settings.resolution, settings.channels, classes)
+    lo, hi = feasible_range(cfg.space, shape)
+    problem = refusal(cfg.budget, lo, hi, settings.resolution) or unreachable(cfg, shape)
     if problem:
         raise ConfigError(problem)
     n = min(len(data.train_y), cfg.train.max_train_images or len(data.train_y))
     warning = few_steps_warning(n, settings.train["batch_size"], settings.epochs)
     return [warning] if warning else []
+
+
+PROBE_SAMPLES = 32  # genomes drawn before a study exists, to see whether the bounds can be met
+
+
+def unreachable(cfg: Any, shape: Any) -> str | None:
+    """Why a parameter budget or a lower MACs bound is out of reach, or None: so few of PROBE_SAMPLES genomes
+    drawn as the search draws them fit that the run would more likely than not reject its first --max-failures
+    trials in a row and stop, having only recorded rejections."""
+    import optuna
+
+    from space.units import human
+
+    from .sampling import dry_run
+
+    b = cfg.budget
+    if b.max_params is None and not b.min_macs:
+        return None
+    report = dry_run(cfg.space, shape, b, len(cfg.directions), PROBE_SAMPLES, optuna.samplers.RandomSampler(seed=0))
+    fit = len(report.sampled)
+    if (1 - fit / PROBE_SAMPLES) ** cfg.max_failures <= 0.5:
+        return None
+    wants = " and ".join(w for w in (f"--params-budget {human(b.max_params)}" if b.max_params is not None else "",
+                                     f"--min-budget {b.min_macs / b.max_macs:g} ({human(b.min_macs)} to "
+                                     f"{human(b.max_macs)} MACs)" if b.min_macs else "") if w)
+    return (f"no network of this space meets {wants} often enough: {fit} of {PROBE_SAMPLES} genomes sampled as the "
+            f"search would fit at {shape.resolution}x{shape.resolution}, so the run would stop after "
+            f"{cfg.max_failures} rejected in a row (--max-failures); loosen the bound")
 
 
 def make_folder(folder: Path) -> None:

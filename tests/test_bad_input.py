@@ -76,6 +76,18 @@ BAD = [
     (["show", "nosuch"], "no study 'nosuch' in studies/"),
     (["dashboard", "s", "--storage", "postgresql://u:secret@127.0.0.1:1/x"],
      "cannot open storage postgresql://u:***@127.0.0.1:1/x: "),
+    # hostile round three (issue 26): refused before any study, file or allocation is made
+    (run("--lr", "inf", "--study", "new"), "--lr must be a finite number > 0, got inf"),
+    (["train", "resnet20", "--data", DATA, "--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (run("--params-budget", "10", "--study", "new"), "no network of this space meets --params-budget 10 often enough: 0 of 32 genomes"),
+    (run("--min-budget", "0.99", "--study", "new"), "meets --min-budget 0.99 (2.97M to 3.00M MACs) often enough: 4 of 32"),
+    (run("--seed", str(10**20), "--study", "new"), "--seed must be a whole number from 0 to 4294967295"),
+    (["train", "resnet20", "--data", DATA, "--seed", "-1"], "--seed must be a whole number from 0 to 4294967295"),
+    (run("--chance-stop", "-1", "--study", "new"), "--chance-stop must be a whole number >= 0"),
+    (run("--study", ""), "--study is empty"),
+    (run(data="synthetic:200:100000:2"), "--data synthetic:200:100000:2 (240 images of 100000x100000) needs about"),
+    (["build", "huge.json", "--out", "huge.pt2"], "huge.json (54000030.02G params, 26880.00G activations per image)"),
+    (["train", "huge.json", "--data", DATA], "training huge.json at 32x32 in batches of 32"),
 ]
 
 
@@ -96,6 +108,10 @@ def folder(tmp_path_factory) -> Path:
     files = {"malformed.json": '{"stages": [', "invalid.json": json.dumps(genome), "list.json": "[1, 2]",
              "unknown.json": json.dumps({"kind": "free", "widths": [8, 16], "colour": "red"}), "malformed.yaml": "widths: [8, 16\n",
              "invalid.yaml": "depths: [0, -1]\n"}
+    huge = preset("resnet20").to_dict()
+    for stage in huge["stages"]:  # 100,000 blocks of 100,000 channels: petabytes, refused from the analytic cost
+        stage.update(depth=10**5, width=10**5)
+    files["huge.json"] = json.dumps(huge)
     for name, text in files.items():
         (d / name).write_text(text)
     (d / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))

@@ -237,10 +237,12 @@ def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -
 def _derive(args: argparse.Namespace, base: Genome, out) -> tuple[Genome, DeriveResult, int]:
     """Run the derive study; the base adapted to the data, the result, and the data's native size."""
     from ..data import load_data
+    from ..run_config import check_seed
     from ..scale_study import derive_study, study_storage
     from ..train import TrainConfig
 
     seed = args.seed or 0
+    check_seed(seed)
     data = load_data(args.data, seed=seed)
     if (base.num_classes, base.in_channels) != (data.num_classes, data.channels):
         print(f"note: the base is set to the data's {data.num_classes} classes and {data.channels} channels",

@@ -52,13 +52,16 @@ def run_train(args: argparse.Namespace) -> int:
     from space.units import human
 
     from ..data import load_data
+    from ..memory import check_fits, model_bytes
+    from ..run_config import check_seed, positive_number
     from ..train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
     from .train_out import write_trained
 
     genome = resolve_genome(args.model, args.studies_dir, args.storage)
     dev = resolve_device(args.device)
-    if args.lr is not None and not args.lr > 0:
-        raise UsageError(f"--lr must be positive, got {args.lr}")
+    if args.lr is not None and not positive_number(args.lr):
+        raise UsageError(f"--lr must be a finite number > 0, got {args.lr!r}")
+    check_seed(args.seed)
     folder = _out_folder(args)
     data = load_data(args.data, args.cache_dir, seed=args.seed)
     if args.max_train_images is not None and args.max_train_images < data.num_classes:
@@ -74,6 +77,8 @@ def run_train(args: argparse.Namespace) -> int:
                                   **({"lr": args.lr} if args.lr is not None else {})),
                       len(data.train_y), args.batch_size is not None, args.lr is not None)
     batch, lr = cfg.batch_size, cfg.lr
+    check_fits(f"training {args.model} at {res}x{res} in batches of {batch} ({human(cost.params)} params, "
+               f"{human(cost.acts)} activations per image)", model_bytes(cost.params, cost.acts, batch, True), dev)
     notes = []
     if res != data.resolution:
         notes.append(f"training at {res}x{res}: the {data.resolution}x{data.resolution} images are "

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import search
+from space import Genome
 
 DATA = "synthetic:120:8:3"  # 8x8 RGB, 3 classes: every network here builds in milliseconds
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +49,14 @@ def test_cost_build_and_sample_give_exact_numbers():
     assert 1_500_000 <= search.cost(g).macs <= 3_000_000  # solved to the budget, not merely under it
 
 
+def huge_genome() -> Genome:
+    """resnet20 with 100,000 blocks of 100,000 channels per stage: petabytes of weights, cheap to cost."""
+    d = search.genome("resnet20").to_dict()
+    for stage in d["stages"]:
+        stage.update(depth=10**5, width=10**5)
+    return Genome.from_dict(d)
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: search.cost(5), "ConfigError", "model: expected a Genome, a preset name or a genome JSON file, got int"),
     (lambda: search.cost("resnet21"), "GenomeError", "unknown model 'resnet21'"),
@@ -60,6 +69,15 @@ def test_cost_build_and_sample_give_exact_numbers():
     (lambda: search.run(config(Path("unused"), epochs=0)), "ConfigError", "--epochs must be a whole number >= 1"),
     (lambda: search.run(config(Path("unused"), sampler="grid")), "ConfigError", "--sampler 'grid': choose from"),
     (lambda: search.run({"data": DATA}), "ConfigError", "config: expected a search.RunConfig, got dict"),
+    (lambda: search.run(config(Path("unused"), lr=float("inf"))), "ConfigError", "--lr must be a finite number > 0"),
+    (lambda: search.run(config(Path("unused"), lr="0.1")), "ConfigError", "--lr must be a finite number > 0, got '0.1'"),
+    (lambda: search.run(config(Path("unused"), min_budget=float("nan"))), "ConfigError", "--min-budget must be a"),
+    (lambda: search.run(config(Path("unused"), budget=float("inf"))), "BudgetError", "must be a finite positive"),
+    (lambda: search.run(config(Path("unused"), timeout=float("inf"))), "BudgetError", "must be a finite positive"),
+    (lambda: search.run(config(Path("unused"), seed=2**64)), "ConfigError", "--seed must be a whole number from 0"),
+    (lambda: search.run(config(Path("unused"), chance_stop=-1)), "ConfigError", "--chance-stop must be a whole"),
+    (lambda: search.run(config(Path("unused"), study="")), "ConfigError", "--study is empty"),
+    (lambda: search.build(huge_genome()), "TooLarge", "a network of 54,000,030,015,400,474 params needs about"),
 ])
 def test_bad_arguments_are_one_clear_value_error(call, error, message):
     with pytest.raises(ValueError) as e:
