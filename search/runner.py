@@ -5,7 +5,6 @@ here: messages go to the ``log`` the caller gives.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -91,12 +90,12 @@ def unreachable(cfg: Any, shape: Any) -> str | None:
 
 def make_folder(folder: Path) -> None:
     """Create the study folder (best.json and trials.csv go there whatever the storage), or say why not."""
+    from .files import probe_folder
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        probe_folder(folder)
     except OSError as e:
-        raise ConfigError(f"cannot create the study folder {folder}: {e.strerror or e}") from None
-    if not os.access(folder, os.W_OK):
-        raise ConfigError(f"the study folder {folder} is not writable")
+        raise ConfigError(f"cannot create the study folder {folder} or write in it: {e.strerror or e}") from None
 
 
 def fit_to_data(genome: Any, settings: Any) -> Any:

@@ -88,6 +88,14 @@ BAD = [
     (run(data="synthetic:200:100000:2"), "--data synthetic:200:100000:2 (240 images of 100000x100000) needs about"),
     (["build", "huge.json", "--out", "huge.pt2"], "huge.json (54000030.02G params, 26880.00G activations per image)"),
     (["train", "huge.json", "--data", DATA], "training huge.json at 32x32 in batches of 32"),
+    # every output location is checked before any training (one line, no epoch was printed)
+    (["train", "resnet20", "--data", DATA, "--out", "/proc/nas-out"], "--out /proc/nas-out: cannot write there"),
+    (["train", "resnet20", "--data", DATA, "--out", "kept"], "kept is not empty (it holds keep.txt); give --force"),
+    (["build", "resnet20", "--out", "/proc/m.pt2"], "--out /proc: cannot write there"),
+    (["dashboard", "s", "--out", "/proc/d.html"], "--out /proc: cannot write there"),
+    (["scale", "--base", "resnet20", "--to", "B1", "--out", "/proc/family"], "--out /proc/family: cannot write there"),
+    (["calibrate", "--budget", "3M", "--data", DATA, "--archs", "3", "--proxy-epochs", "1", "--full-epochs", "2",
+      "--studies-dir", UNWRITABLE], "cannot create the study folder"),
 ]
 
 
@@ -117,6 +125,8 @@ def folder(tmp_path_factory) -> Path:
     (d / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
     (d / "corrupt.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)))
     (d / "empty").mkdir()
+    (d / "kept").mkdir()
+    (d / "kept" / "keep.txt").write_text("mine\n")
     return d
 
 

@@ -66,6 +66,16 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print no progress, only the result")
 
 
+def writable_folder(folder: Path, flag: str) -> Path:
+    """``folder`` created and proven writable before any work starts, or one UsageError naming ``flag``."""
+    from ..files import probe_folder
+
+    try:
+        return probe_folder(folder)
+    except OSError as e:
+        raise UsageError(f"{flag} {folder}: cannot write there ({e.strerror or e}); nothing was done") from None
+
+
 def say(args: argparse.Namespace, message: str) -> None:
     """A progress line on stderr, unless --quiet."""
     import sys

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import FLOPS_NOTE, FORMATS, UsageError, add_model_args, positive_int, resolve_genome
+from .common import FLOPS_NOTE, FORMATS, UsageError, add_model_args, positive_int, resolve_genome, writable_folder
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -75,6 +75,7 @@ def run_build(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out} is a folder; give a file name such as model.pt2")
     if not out.parent.exists():
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    writable_folder(out.parent, "--out")
     check_fits(f"{args.model} ({human(c.params)} params, {human(c.acts)} activations per image)",
                model_bytes(c.params, c.acts, EXAMPLE_BATCH, training=False))
     fn = EXPORTS[args.format][1]

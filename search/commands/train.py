@@ -7,7 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .common import FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome
+from .common import (FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome,
+                     writable_folder)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -35,13 +36,20 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_train)
 
 
+TRAINED_FILES = ("model.pt2", "weights.pt", "genome.json", "result.json")  # what tells a trained model's folder
+
+
 def _out_folder(args: argparse.Namespace) -> Path:
+    """The output folder, refused if it holds something (without --force), created and proven writable."""
     folder = args.out or Path("trained") / Path(args.model.replace("study:", "study-")).stem
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file; give a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not args.force:
-        raise UsageError(f"{folder} already holds a trained model; give --force to overwrite it or another --out")
-    return folder
+    held = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    if held and not args.force:
+        what = ("already holds a trained model" if set(held) & set(TRAINED_FILES) else
+                f"is not empty (it holds {', '.join(held[:3])}{', ...' if len(held) > 3 else ''})")
+        raise UsageError(f"{folder} {what}; give --force to write into it or another --out")
+    return writable_folder(folder, "--out")
 
 
 def run_train(args: argparse.Namespace) -> int:
