@@ -312,13 +312,13 @@ def test_a_full_disk_at_the_end_of_a_run_keeps_the_previous_trials_csv_and_says_
     assert "Traceback" not in err
     assert error_lines(err) == [err.strip().splitlines()[-1]] == [
         f"nas: error: cannot write best.json and trials.csv in {folder}: No space left on device; the study is "
-        "intact and 'nas show d' writes them again"]
+        "intact and 'nas show --write d' writes them again"]
     assert (folder / "trials.csv").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
     study = load(tmp_path, "d")
     assert len(counted(study)) == 2
     monkeypatch.undo()  # room again: show writes the file from the study
-    assert main(["show", "d", "--studies-dir", str(tmp_path / "studies")]) == 0
+    assert main(["show", "d", "--write", "--studies-dir", str(tmp_path / "studies")]) == 0
     assert (folder / "trials.csv").read_text().count("\n") == len(study.trials) + 1 == 3
 
 
