@@ -13,6 +13,7 @@ import sys
 from . import __version__
 from .commands import calibrate, dashboard, describe, run, scale, show, train
 from .commands.common import FLOPS_NOTE
+from .logs import one_line_warnings
 
 COMMANDS = (describe, train, run, calibrate, scale, show, dashboard)
 SHELLS = ("bash", "zsh", "tcsh")  # what --print-completion writes (through shtab)
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     previous = signal.signal(signal.SIGTERM, _sigterm) if _main_thread() else None
     try:
-        return int(args.handler(args) or 0)
+        with one_line_warnings():  # "nas: warning: ..." every time, not Python's file:line: UserWarning
+            return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return _error("interrupted", 130)
     except BrokenPipeError:  # `nas ... | head`: the reader left; nothing more to say

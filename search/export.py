@@ -20,7 +20,7 @@ from search.logs import silenced
 
 EXAMPLE_BATCH = 2  # images in the example batch an export traces the network with
 ONNX_TOLERANCE = 1e-4  # max abs difference allowed between ONNX Runtime and PyTorch logits
-_EXTRA = 'pip install "nas[onnx]"'  # the optional dependencies ONNX export needs
+_EXTRA = 'pip install "nas-cnn[onnx]"'  # the optional dependencies ONNX export needs
 
 
 class Deployable(nn.Module):

@@ -96,6 +96,9 @@ BAD = [
     (["scale", "--base", "resnet20", "--to", "B1", "--out", "/proc/family"], "--out /proc/family: cannot write there"),
     (["calibrate", "--budget", "3M", "--data", DATA, "--archs", "3", "--proxy-epochs", "1", "--full-epochs", "2",
       "--studies-dir", UNWRITABLE], "cannot create the study folder"),
+    # words that say what is true
+    (["describe", "binary.json"], "binary.json: not a genome JSON file (not UTF-8 text: binary data?)"),
+    (["show", "guard"], "study 'guard': studies/guard/study.db is not a SQLite file but a folder; move it away"),
 ]
 
 
@@ -125,6 +128,8 @@ def folder(tmp_path_factory) -> Path:
     (d / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
     (d / "corrupt.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)))
     (d / "empty").mkdir()
+    (d / "binary.json").write_bytes(bytes(range(256)) * 4)
+    (d / "studies" / "guard" / "study.db").mkdir(parents=True)  # a folder where the database should be
     (d / "kept").mkdir()
     (d / "kept" / "keep.txt").write_text("mine\n")
     return d

@@ -135,6 +135,21 @@ def _train_length(cfg: Any, settings: Any, study: Any, genomes: list, data: Any,
     return ""
 
 
+def verdict(r: dict) -> str:
+    """The report's conclusion: the recommended length, or why there is none (a ranking that differs from the full
+    one is not the same finding as no ranking at all)."""
+    rec, full, threshold = r["recommended_epochs"], r["full_epochs"], r["threshold"]
+    if rec is not None:
+        return f"recommended proxy: {rec} epochs, the fewest whose Kendall tau reaches {threshold}"
+    measured = [p for p in r["proxies"] if p["kendall_tau"] is not None]
+    if not measured:
+        return ("no proxy length can be judged: at every length (or at the full one) the architectures all scored "
+                "the same, so there is no ranking to compare; train longer or use more --archs")
+    return (f"no proxy length reaches Kendall tau {threshold}: the ranking of architectures at "
+            f"{', '.join(str(p['epochs']) for p in measured)} epochs differs from the {full}-epoch one; "
+            "try longer proxies or more --archs")
+
+
 def format_calibration(r: dict) -> str:
     """The human-readable calibration report."""
     full = r["full_epochs"]
@@ -155,11 +170,7 @@ def format_calibration(r: dict) -> str:
     if any(p["kendall_tau"] is None for p in proxies):
         lines.append("  (-: every architecture scored the same at one of the two lengths, so there is no ranking)")
     lines.append("")
-    rec = r["recommended_epochs"]
-    lines.append(f"recommended proxy: {rec} epochs, the fewest whose Kendall tau reaches {r['threshold']}"
-                 if rec is not None else
-                 f"no proxy length reaches Kendall tau {r['threshold']}: its ranking of architectures differs from "
-                 f"the {full}-epoch one; try longer proxies or more --archs")
+    lines.append(verdict(r))
     lengths = [*(str(p["epochs"]) for p in proxies), str(full)]
     lines += ["", "  " + "  ".join(f"{'acc@' + e:>6}" for e in lengths) + "  architecture (validation accuracy "
               "after that many epochs)"]
