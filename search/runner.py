@@ -27,13 +27,13 @@ class Prepared:
 def prepare(cfg: Any) -> Prepared:
     """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
     from .data import load_data
-    from .study import peek_settings, quiet_optuna, settings_for
+    from .study import SPLIT_SEED, peek_settings, quiet_optuna, settings_for
     from .train import resolve_device
 
     quiet_optuna()
     resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
     stored = peek_settings(cfg)  # a resumed study keeps its validation split and heartbeat
-    split_seed = stored.split_seed if stored else cfg.seed
+    split_seed = stored.split_seed if stored else SPLIT_SEED  # never --seed: it is each worker's own
     data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
     settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat_s)
     return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
@@ -156,7 +156,7 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
 
     ``on_open(study, settings)`` runs once the study is open, before any trial (the CLI prints its header)."""
     from .results import read_study
-    from .study import open_study, run_workers
+    from .study import open_study, run_changes, run_workers
 
     if p.cfg.workers > 1 and (callbacks or train_fn is not None):
         raise ConfigError("callbacks and train_fn run in this process: use workers=1 with them")
@@ -164,6 +164,8 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
     study, _, settings = open_study(p.cfg, p.settings)  # a refused rerun says only why
     if on_open is not None:
         on_open(study, settings)
+    for line in run_changes(study, p.cfg, settings):
+        log(f"note: {line}")
     warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log)
     kw = {"callbacks": tuple(callbacks), "train_fn": train_fn} if p.cfg.workers == 1 else {}
     outcome = run_workers(p.cfg, p.data, settings, **kw)

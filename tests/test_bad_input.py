@@ -99,6 +99,7 @@ BAD = [
     # words that say what is true
     (["describe", "binary.json"], "binary.json: not a genome JSON file (not UTF-8 text: binary data?)"),
     (["show", "guard"], "study 'guard': studies/guard/study.db is not a SQLite file but a folder; move it away"),
+    (run("--space", "twice.yaml", "--study", "new"), "space.stems: 'cifar' is listed twice"),
 ]
 
 
@@ -118,7 +119,8 @@ def folder(tmp_path_factory) -> Path:
     genome["stages"][0]["width"] = -3
     files = {"malformed.json": '{"stages": [', "invalid.json": json.dumps(genome), "list.json": "[1, 2]",
              "unknown.json": json.dumps({"kind": "free", "widths": [8, 16], "colour": "red"}), "malformed.yaml": "widths: [8, 16\n",
-             "invalid.yaml": "depths: [0, -1]\n"}
+             "invalid.yaml": "depths: [0, -1]\n",
+             "twice.yaml": "stems: [cifar, deep, cifar]\n"}
     huge = preset("resnet20").to_dict()
     for stage in huge["stages"]:  # 100,000 blocks of 100,000 channels: petabytes, refused from the analytic cost
         stage.update(depth=10**5, width=10**5)

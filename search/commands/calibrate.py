@@ -63,7 +63,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from ..data import load_data
     from ..files import write_atomic
     from ..results import CALIBRATION_KEY, read_study
-    from ..study import open_study, peek_settings, quiet_optuna, settings_for
+    from ..study import SPLIT_SEED, open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
     from ..runner import check_run, make_folder
 
@@ -74,9 +74,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     lengths = (*args.proxy_epochs, args.full_epochs)
     cfgs = {e: length_config(cfg, e) for e in lengths}
     stored = {e: peek_settings(c) for e, c in cfgs.items()}
-    # one validation split for every length: the calibration's own, else the main study's, else --seed's
+    # one validation split for every length: the calibration's own, else the main study's, else a new study's
     first = next((s for s in (*stored.values(), peek_settings(cfg)) if s is not None), None)
-    split_seed = first.split_seed if first else cfg.seed
+    split_seed = first.split_seed if first else SPLIT_SEED
     data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
     settings = {e: settings_for(c, data, split_seed, stored[e].heartbeat_s if stored[e] else cfg.heartbeat_s)
                 for e, c in cfgs.items()}

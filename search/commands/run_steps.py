@@ -120,8 +120,10 @@ def format_summary(s: dict) -> str:
     if s.get("budget_macs"):
         lines[0] += f", budget {human(s['budget_macs'])} MACs"
     lines += ["", "top trials (validation accuracy):"]
+    classes = (s.get("settings") or {}).get("num_classes")
     for r in s["top"]:
-        mark = " (at chance)" if r.get("at_chance") else ""
+        below = r.get("at_chance") is False and classes and r["val_acc"] < 1 / classes  # beyond the noise, below
+        mark = " (at chance)" if r.get("at_chance") else " (below chance)" if below else ""
         base = f" [baseline {r['baseline']}]" if r.get("baseline") else ""
         lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
                      f"{human(r['macs']):>8} MACs  {r['arch']}{base}")
