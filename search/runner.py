@@ -116,10 +116,12 @@ def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = Fals
 
 
 def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
-    """Why a finished run stopped early: its first trials all at chance, or too many failures in a row ('' if
-    it did neither)."""
+    """Why a finished run stopped early: a callback's study.stop(), its first trials all at chance, or too many
+    failures in a row ('' if it did none of these)."""
     from .results import chance_stop
 
+    if outcome.stopped:
+        return outcome.stopped
     if chance := chance_stop(view, cfg.chance_trials):
         return chance
     if outcome.failures_in_a_row < cfg.max_failures:

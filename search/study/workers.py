@@ -34,6 +34,7 @@ class WorkOutcome:
     failures_in_a_row: int  # this run's failed or rejected trials at its end
     last_failure: str = ""  # "status: reason" of the last one
     chance: str = ""  # why the search stopped because its first trials were all at chance
+    stopped: str = ""  # why a callback stopped the search (study.stop(), as in Optuna)
 
 
 def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, list]:
@@ -114,8 +115,9 @@ def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0,
                 failures, last_failure = failures + 1, f"{status.value}: {text}"
             else:
                 failures = 0
-            for cb in callbacks:
-                cb(study, study._storage.get_trial(trial._trial_id))
+            if callbacks and _callbacks_stop(study, trial, callbacks):
+                return WorkOutcome(failures, last_failure, stopped=f"study.stop() was called by a callback after "
+                                                                   f"trial {trial.number}")
             if failures >= cfg.max_failures:
                 break
             if status.trained and (chance := _chance(study, cfg.chance_trials)):
@@ -123,6 +125,20 @@ def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0,
     finally:
         progress.close()
     return WorkOutcome(failures, last_failure)
+
+
+def _callbacks_stop(study: optuna.Study, trial: Any, callbacks: Sequence[Callback]) -> bool:
+    """Call Optuna's callbacks on a finished trial as ``study.optimize`` does, so that ``study.stop()`` inside one
+    is allowed (Optuna refuses it outside its loop) and stops the search; whether one called it."""
+    frozen = study._storage.get_trial(trial._trial_id)
+    study._stop_flag = False
+    study._thread_local.in_optimize_loop = True  # what optimize sets around its callbacks
+    try:
+        for cb in callbacks:
+            cb(study, frozen)
+    finally:
+        study._thread_local.in_optimize_loop = False
+    return bool(study._stop_flag)
 
 
 def _chance(study: optuna.Study, n: int) -> str:

@@ -138,3 +138,18 @@ def test_importing_search_and_nas_help_load_no_torch_optuna_or_plotly():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_study_stop_in_a_callback_stops_the_search_after_that_trial(tmp_path):
+    seen = []
+
+    def stop_after_two(study, trial):  # the documented Optuna way to stop from a callback
+        seen.append(trial.number)
+        if len(seen) == 2:
+            study.stop()
+
+    result = search.run(config(tmp_path, trials=5), train_fn=fake_train, callbacks=[stop_after_two])
+    assert seen == [0, 1] and len(result.trials) == 2
+    assert result.stopped == "study.stop() was called by a callback after trial 1"
+    again = search.run(config(tmp_path, trials=3), train_fn=fake_train, callbacks=[lambda s, t: seen.append(t.number)])
+    assert len(again.trials) == 3 and again.stopped == "" and seen == [0, 1, 2]  # a rerun goes on
