@@ -100,6 +100,8 @@ BAD = [
     (["describe", "binary.json"], "binary.json: not a genome JSON file (not UTF-8 text: binary data?)"),
     (["show", "guard"], "study 'guard': studies/guard/study.db is not a SQLite file but a folder; move it away"),
     (run("--space", "twice.yaml", "--study", "new"), "space.stems: 'cifar' is listed twice"),
+    (["scale", "--base", "resnet20", "--to", "B3", "--coefficients", "1e300,1,1"],
+     "coefficients 1e+300,1,1: B3 would grow by 1e+300^3, over 1000x the base"),
 ]
 
 

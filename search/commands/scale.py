@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -119,6 +120,7 @@ def run_scale(args: argparse.Namespace) -> int:
             coefficients, how = parse_coefficients(args.coefficients), "given"
         else:
             coefficients, how = Coefficients(*PAPER_COEFFICIENTS), "the paper's, found on its B0"
+        _check_growth(coefficients, up_to)
         variants = scale_family(base, up_to, coefficients=coefficients)
         a, b, g = coefficients.alpha, coefficients.beta, coefficients.gamma
         header = (f"scaling by alpha={a:g} beta={b:g} gamma={g:g} ({how}): MACs x{coefficients.product:.3f} "
@@ -223,6 +225,17 @@ def chart_figure(data: ChartData, title: str):
                       yaxis2={"title": "params", "type": "log", "overlaying": "y", "side": "right"},
                       legend={"x": 0.02, "y": 0.98})
     return fig
+
+
+MAX_GROWTH = 1000  # the most a variant's depth, width or resolution may grow over its base's (B7 is 2-4x)
+
+
+def _check_growth(c: Coefficients, up_to: int) -> None:
+    """Refuse coefficients whose top variant is beyond costing (1e300 ** 7 is no network), before it is built."""
+    top = max(c.alpha, c.beta, c.gamma)
+    if up_to * math.log(top) > math.log(MAX_GROWTH):
+        raise UsageError(f"coefficients {c.alpha:g},{c.beta:g},{c.gamma:g}: B{up_to} would grow by {top:g}^{up_to}, "
+                         f"over {MAX_GROWTH}x the base; alpha*beta^2*gamma^2 near 2 keeps each under 5x at B7")
 
 
 def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -> None:
