@@ -102,6 +102,7 @@ BAD = [
     (run("--space", "twice.yaml", "--study", "new"), "space.stems: 'cifar' is listed twice"),
     (["scale", "--base", "resnet20", "--to", "B3", "--coefficients", "1e300,1,1"],
      "coefficients 1e+300,1,1: B3 would grow by 1e+300^3, over 1000x the base"),
+    (["calibrate", "--budget", "3M", "--data", DATA, "--archs", "1000000000"], "--archs 1000000000: at most 1000"),
 ]
 
 

@@ -11,6 +11,7 @@ from .common import FLOPS_NOTE, UsageError, add_output_args, positive_int, say
 from .run import add_search_args, config_from_args
 
 MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
+MAX_ARCHS = 1000  # more would take longer to draw than to say no to, and far longer to train
 # what config_from_args reads of the flags only ``nas run`` has: calibration trains only the architectures it
 # enqueues, each to its last epoch, scored on accuracy
 _RUN_ONLY = {"trials": None, "timeout": None, "objectives": "accuracy", "sampler": "random", "pruner": "none",
@@ -40,7 +41,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                                    "correlation of proxy against full validation accuracy.", epilog=FLOPS_NOTE)
     add_search_args(p)
     p.add_argument("--archs", type=positive_int, default=10,
-                   help=f"architectures sampled from the space (default 10, at least {MIN_ARCHS})")
+                   help=f"architectures sampled from the space (default 10, {MIN_ARCHS} to {MAX_ARCHS})")
     p.add_argument("--proxy-epochs", type=epoch_list, default=(5, 10), metavar="E,E",
                    help="proxy training lengths to rate, comma-separated (default 5,10)")
     p.add_argument("--full-epochs", type=positive_int, default=30, help="the reference training length (default 30)")
@@ -51,6 +52,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> None:
     if args.archs < MIN_ARCHS:
         raise UsageError(f"--archs {args.archs}: a rank correlation needs at least {MIN_ARCHS} architectures")
+    if args.archs > MAX_ARCHS:  # drawn up front, 4 to 64 draws each: a billion would hang before any training
+        raise UsageError(f"--archs {args.archs}: at most {MAX_ARCHS}, each trained at every length")
     longer = [e for e in args.proxy_epochs if e >= args.full_epochs]
     if longer:
         raise UsageError(f"--proxy-epochs {longer[0]} is not shorter than --full-epochs {args.full_epochs}")
