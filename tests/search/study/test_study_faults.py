@@ -182,7 +182,7 @@ def test_a_storage_outage_mid_trial_is_one_line_exit_1_and_no_trial_stays_runnin
     assert "Traceback" not in err
     assert error_lines(err) == [err.strip().splitlines()[-1]]
     assert error_lines(err)[0].startswith(f"nas: error: cannot write storage {sqlite_url(tmp_path, 'o')}: "
-                                          "(sqlite3.OperationalError) disk I/O error")
+                                          "a disk I/O error (a failing disk, or the file removed while in use)")
     outage.down = False  # the storage is back
     study = load(tmp_path, "o")
     assert [(t.number, t.state) for t in study.trials[:2]] == [(0, TrialState.COMPLETE), (1, TrialState.COMPLETE)]
