@@ -102,11 +102,17 @@ def parse_variant(name: str) -> int:
     return int(s)
 
 
+def _divisor(st: space.Stage) -> int:
+    """A grouped stage's width rounds to whole groups of its inner conv (as torchvision's RegNet adjusts widths)."""
+    e = float(st.expansion)
+    return math.lcm(DIVISOR, st.group_width * int(e)) if st.group_width and e.is_integer() else DIVISOR
+
+
 def scale_genome(g: Genome, width_mult: float, depth_mult: float, resolution: int,
                  dropout: float | None = None) -> Genome:
     """The genome with every width and depth scaled, carrying ``resolution`` (and ``dropout`` if given)."""
-    stages = tuple(replace(st, width=round_width(st.width, width_mult), depth=round_depth(st.depth, depth_mult))
-                   for st in g.stages)
+    stages = tuple(replace(st, width=round_width(st.width, width_mult, _divisor(st)),
+                           depth=round_depth(st.depth, depth_mult)) for st in g.stages)
     # a stem of kind "none" has no layers: its width field means nothing and is left alone
     stem = g.stem if g.stem.kind == "none" else replace(g.stem, width=round_width(g.stem.width, width_mult))
     head = replace(g.head, conv_width=round_width(g.head.conv_width, width_mult) if g.head.conv_width else 0,
