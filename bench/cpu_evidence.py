@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from edf_png import draw_edf  # noqa: E402  (bench/ is not a package)
+from search.edf import quantiles  # noqa: E402
 
 VAL_IMAGES = 5000  # the validation split nas run carves from CIFAR-10's 50,000 training images (10 %)
 TEST_IMAGES = 10000
@@ -89,17 +90,6 @@ def default_space() -> str:
 
     default = type(load_space(None))
     return next(name for name, kind in KINDS.items() if kind is default)
-
-
-def quantiles(xs: list[float]) -> tuple[float, float, float, float, float]:
-    """min, 25 %, median, 75 %, max (linear interpolation between order statistics)."""
-    if not xs:
-        raise ValueError("quantiles of no values")
-    s = sorted(xs)
-    if len(s) == 1:
-        return (s[0],) * 5
-    q1, q2, q3 = statistics.quantiles(s, n=4, method="inclusive")
-    return s[0], q1, q2, q3, s[-1]
 
 
 def spread(xs: list[float]) -> float:

@@ -8,17 +8,9 @@ import struct
 import zlib
 from pathlib import Path
 
+from search.edf import edf_steps
+
 COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14), (140, 86, 75))
-
-
-def edf_points(errors: list[float]) -> tuple[list[float], list[float]]:
-    """The empirical distribution as a step curve: x = error, y = share of nets with an error <= x."""
-    s = sorted(errors)
-    xs, ys = [], []
-    for i, e in enumerate(s):
-        xs += [e, e]
-        ys += [i / len(s), (i + 1) / len(s)]
-    return xs, ys
 
 
 def draw_edf(edf: dict[str, list[float]], baselines: dict[str, float], path: Path, title: str) -> str:
@@ -42,7 +34,7 @@ def _plotly(edf, baselines, path, title) -> str:  # noqa: ANN001
 
     fig = go.Figure()
     for name, errs in edf.items():
-        xs, ys = edf_points(errs)
+        xs, ys = edf_steps(errs)
         fig.add_scatter(x=xs, y=ys, mode="lines", name=f"{name} ({len(errs)})")
     for name, err in baselines.items():
         fig.add_vline(x=err, line_dash="dash", annotation_text=name)
@@ -60,7 +52,7 @@ def _matplotlib(edf, baselines, path, title) -> str:  # noqa: ANN001
 
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, errs in edf.items():
-        ax.plot(*edf_points(errs), label=f"{name} ({len(errs)})")
+        ax.plot(*edf_steps(errs), label=f"{name} ({len(errs)})")
     for i, (name, err) in enumerate(baselines.items()):
         ax.axvline(err, linestyle="--", color="grey")
         ax.text(err, 0.05 + 0.08 * i, f" {name}", fontsize=8)
@@ -94,7 +86,7 @@ def _raster(edf, baselines, path, title, w: int = 640, h: int = 400) -> str:  # 
     line(at(lo, 0), at(hi, 0), (0, 0, 0))
     line(at(lo, 0), at(lo, 1), (0, 0, 0))
     for k, errs in enumerate(edf.values()):
-        xs, ys = edf_points(errs)
+        xs, ys = edf_steps(errs)
         pts = [at(lo, 0)] + [at(x, y) for x, y in zip(xs, ys)] + [at(hi, 1)]
         for a, b in zip(pts, pts[1:]):
             line(a, (b[0], a[1]), COLOURS[k % len(COLOURS)])
