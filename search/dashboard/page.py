@@ -102,7 +102,7 @@ def _state_text(r: TrialRow) -> str:
 
 
 def _trial_line(r: TrialRow, prefix: str = "") -> str:
-    bits = [f"{prefix}trial {r.number}", _state_text(r)]
+    bits = [f"{prefix}trial {r.number}", _state_text(r), f"baseline {r.baseline}" if r.baseline else ""]
     if r.accuracy is not None:
         bits.append(f"accuracy {r.accuracy:.4f}")
     if r.params is not None:

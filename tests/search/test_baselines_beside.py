@@ -1,10 +1,10 @@
 """--baselines trials sit beside the search: never counted, never best, drawn as their own named series."""
 
-import json
 
 from dashboard_study import TRIALS, build_study, genome, make_trial
 from search.dashboard.figures import front_figure
-from search.plots import front_data, history_data
+from search.dashboard.page import render_dashboard
+from search.plots import as_data, front_data, history_data
 from search.results import best_json, read_study, summary
 
 # a yardstick more accurate and cheaper than every searched trial (it would take the whole front were it searched),
@@ -38,3 +38,9 @@ def test_the_front_plot_data_holds_the_baselines_as_their_own_series():
     assert list(traces["baselines"].text) == ["resnet-style", "mobilenet_v2-style"]
     assert list(traces["baselines"].x) == [400.0, 800.0] and traces["baselines"].marker.symbol == "star"
     assert len(traces["Pareto front"].x) == 5 and len(TRIALS) == 12
+
+
+def test_the_page_names_a_baseline_trial_and_draws_its_error():
+    page = render_dashboard(as_data(with_baselines()), None, None)
+    assert "trial 12 | complete | baseline resnet-style | accuracy 0.9700" in page
+    assert "Error distribution" in page
