@@ -1,6 +1,5 @@
 """--baselines trials sit beside the search: never counted, never best, drawn as their own named series."""
 
-
 from dashboard_study import TRIALS, build_study, genome, make_trial
 from search.dashboard.figures import front_figure
 from search.dashboard.page import render_dashboard
