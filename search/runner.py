@@ -83,7 +83,8 @@ def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = Fals
     if baselines:
         from .baselines import baseline_genomes
 
-        wanted += list(baseline_genomes(p.data, p.settings.resolution, p.settings.budget).items())
+        wanted += list(baseline_genomes(p.data.channels, p.data.num_classes, p.settings.resolution,
+                                        p.settings.budget).items())
     return wanted
 
 

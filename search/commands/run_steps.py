@@ -120,16 +120,21 @@ def _unwritten(cfg: Any, what: str, e: OSError, command: str) -> str:
 
 def format_summary(s: dict) -> str:
     """The human-readable end-of-run summary."""
-    lines = [f"study {s['study']}: {s['finished']} trials finished ("
+    plus = f" and {len(s['baselines'])} baselines" if s.get("baselines") else ""
+    lines = [f"study {s['study']}: {s['finished']} trials finished{plus} ("
              + ", ".join(f"{v} {k}" for k, v in sorted(s["statuses"].items())) + ")"]
     if s.get("budget_macs"):
         lines[0] += f", budget {human(s['budget_macs'])} MACs"
     lines += ["", "top trials (validation accuracy):"]
     for r in s["top"]:
         mark = " (at chance)" if r.get("at_chance") else ""
-        base = f" [baseline {r['baseline']}]" if r.get("baseline") else ""
         lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
-                     f"{human(r['macs']):>8} MACs  {r['arch']}{base}")
+                     f"{human(r['macs']):>8} MACs  {r['arch']}")
+    best = s["top"][0]["val_acc"] if s["top"] else None
+    for r in s.get("baselines", []):  # beside the search, never in its ranking
+        than = f" (search best {'beats it' if best >= r['val_acc'] else 'trails it'} by " \
+               f"{abs(best - r['val_acc']):.4f})" if best is not None else ""
+        lines.append(f"baseline {r['baseline']}: val_acc {r['val_acc']:.4f}, {human(r['macs'])} MACs{than}")
     if len(s["objectives"]) > 1:
         lines += ["", f"Pareto front ({' vs '.join(s['objectives'])}):"]
         for r in s["pareto"]:

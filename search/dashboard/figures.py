@@ -12,6 +12,7 @@ from typing import Any, NamedTuple, Sequence
 from space.units import human
 
 from ..calibration import CalibrationData
+from ..edf import EdfData
 from ..patterns import ImportanceData, PatternData
 from ..plots import MACS_LABEL, FrontData, HistoryData, OverlayData, ScalingData
 
@@ -84,9 +85,16 @@ def _front_traces(d: FrontData, keys: Sequence[str], name: str, color: str, fade
                 "hovertemplate": _HOVER}
 
     front = d.front()
-    dominated = [i for i in range(len(d.x)) if d.within_budget[i] and not d.on_front[i]]
-    over = [i for i in range(len(d.x)) if not d.within_budget[i]]
+    marked = set(d.baselines())
+    dominated = [i for i in range(len(d.x)) if d.within_budget[i] and not d.on_front[i] and i not in marked]
+    over = [i for i in range(len(d.x)) if not d.within_budget[i] and i not in marked]
     traces = []
+    if marked:  # the hand designs of --baselines: their own series, each point labelled with its name
+        idx = sorted(marked)
+        traces.append(go.Scatter(mode="markers+text", name=f"{name}baselines", text=[d.baseline[i] for i in idx],
+                                 textposition="bottom center", marker={"color": color, "symbol": "star", "size": 13,
+                                                                       "line": {"color": "black", "width": 1}},
+                                 **subset(idx)))
     if dominated:
         traces.append(go.Scatter(mode="markers", name=f"{name}dominated", marker={"color": color, "size": 7},
                                  opacity=0.25 if faded else 0.5, **subset(dominated)))
@@ -266,4 +274,24 @@ def calibration_figure(d: CalibrationData):
                          range=full_range, row=1, col=k)
     fig.update_layout(title="proxy fidelity (nas calibrate): does the short training rank as the full one does?",
                       margin={"t": 80, "r": 20})
+    return fig
+
+
+def edf_figure(d: EdfData):
+    """The EDF of validation error, one staircase per space or study, each baseline a dashed line with its name."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, name in enumerate(d.names):
+        xs, ys = d.steps(i)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} ({len(d.errors[i])} nets)",
+                                 line={"color": COLORS[i % len(COLORS)]},
+                                 hovertemplate="error %{x:.4f}: %{y:.0%} of the nets at most<extra></extra>"))
+    for name, err in d.baselines:
+        fig.add_trace(go.Scatter(x=[err, err], y=[0, 1], mode="lines+text", name=f"baseline {name}",
+                                 text=[name, ""], textposition="top right", hoverinfo="name",
+                                 line={"dash": "dash", "color": "#555", "width": 1.5}))
+    fig.update_layout(title="error distribution (EDF): share of complete trials with a validation error <= x",
+                      xaxis_title="validation error", yaxis={"title": "share of nets", "range": [0, 1.05]},
+                      legend={"orientation": "h", "y": -0.2}, margin={"t": 50, "r": 20})
     return fig

@@ -18,11 +18,12 @@ from typing import Any, Sequence
 from space.units import human
 
 from ..calibration import calibration_data
+from ..edf import edf_data
 from ..patterns import ImportanceData, pattern_data
 from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
 from ..results import CALIBRATION_KEY
 from ..study.schema import CATEGORIES
-from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, front_figure, history_figure, importance_figure,
+from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)
 
 TOP_K = 200  # rows of the trials table by default; every trial still shows in the details panel
@@ -101,7 +102,7 @@ def _state_text(r: TrialRow) -> str:
 
 
 def _trial_line(r: TrialRow, prefix: str = "") -> str:
-    bits = [f"{prefix}trial {r.number}", _state_text(r)]
+    bits = [f"{prefix}trial {r.number}", _state_text(r), f"baseline {r.baseline}" if r.baseline else ""]
     if r.accuracy is not None:
         bits.append(f"accuracy {r.accuracy:.4f}")
     if r.params is not None:
@@ -159,6 +160,7 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
                        "Faded: dominated; grey x: over budget."))
     else:
         page.add(_note("no complete trial yet"))
+    _edf_section(page, [d])
     page.add("<h2>History</h2>")
     if d.rows:
         page.add(page.plot(history_figure(history_data(d), chance), 420))
@@ -209,6 +211,16 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
     return page.render(f"nas study {d.name}", _summary(d), trials)
 
 
+def _edf_section(page: _Page, studies: Sequence[StudyData]) -> None:
+    """The error distribution of each study's space (drawn once some space has two complete trials)."""
+    d = edf_data(studies)
+    if any(len(e) > 1 for e in d.errors):
+        page.add("<h2>Error distribution</h2>")
+        page.add(page.plot(edf_figure(d), 400))
+        page.add(_note("Each curve: the share of a space's complete trials (within budget) whose validation error is "
+                       "at most x; a curve further left and steeper is a better space. Dashed: the baselines."))
+
+
 def render_overlay(studies: Sequence[StudyData]) -> str:
     """The overlay page of several studies' fronts as HTML text."""
     page = _Page()
@@ -220,6 +232,7 @@ def render_overlay(studies: Sequence[StudyData]) -> str:
             for o in overlays) + "</div>")
     else:
         page.add(_note("none of the studies has a complete trial yet"))
+    _edf_section(page, studies)
     page.add("<h2>Studies</h2>")
     head = "".join(f"<th{' class=text' if h == 'study' else ''}>{h}</th>"
                    for h in ("study", "trials", "complete", "front", "best accuracy", "MACs budget", "params budget"))
