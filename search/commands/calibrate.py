@@ -14,7 +14,7 @@ MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
 # what config_from_args reads of the flags only ``nas run`` has: calibration trains only the architectures it
 # enqueues, each to its last epoch, scored on accuracy
 _RUN_ONLY = {"trials": None, "timeout": None, "objectives": "accuracy", "sampler": "random", "pruner": "none",
-             "chance_stop": 0}
+             "chance_stop": 0, "tune": None}
 
 
 def epoch_list(text: str) -> tuple[int, ...]:
