@@ -43,9 +43,7 @@ def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
 
 def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
     """The run's first lines: what is searched, on which split, with which recipe."""
-    b = settings.budget
-    what = " and ".join(w for w in (f"MACs <= {human(b.max_macs)}" if b.max_macs else "",
-                                    f"params <= {human(b.max_params)}" if b.max_params else "") if w)
+    what = settings.budget.text()
     t = settings.train
     used = min(len(data.train_y), t.get("max_train_images") or len(data.train_y))
     lines = [f"study {cfg.study}: {data.name} {settings.resolution}x{settings.resolution}, {what} (MACs = FLOPs), "
