@@ -125,7 +125,7 @@ def format_summary(s: dict) -> str:
         lines[0] += f", budget {human(s['budget_macs'])} MACs"
     lines += ["", "top trials (validation accuracy):"]
     for r in s["top"]:
-        mark = " (at chance)" if r.get("at_chance") else ""
+        mark = " (below chance)" if r.get("below_chance") else " (at chance)" if r.get("at_chance") else ""
         lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
                      f"{human(r['macs']):>8} MACs  {r['arch']}")
     best = s["top"][0]["val_acc"] if s["top"] else None

@@ -63,7 +63,7 @@ def test_calibration_json_matches_the_stored_trials(calibrated):
     else:
         assert p["kendall_tau"] == pytest.approx(tau) and p["spearman_rho"] == pytest.approx(rho)
         assert p["tau_low"] <= p["kendall_tau"] <= p["tau_high"]
-        assert r["recommended_epochs"] == (1 if tau >= 0.7 else None)
+        assert p["meaningful"] is False and r["recommended_epochs"] is None  # 3 architectures recommend nothing
     for epochs in (1, 2):  # each length is a study of its own, trained to its last epoch
         study = load(folder, f"s.calibrate-e{epochs}")
         assert study.user_attrs["nas_settings"]["train"]["epochs"] == epochs
