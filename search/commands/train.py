@@ -56,6 +56,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     from ..data import load_data
     from ..train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
+    from ..train.progress import step_bar
     from .train_out import write_trained
 
     genome = resolve_genome(args.model, args.studies_dir, args.storage)
@@ -97,14 +98,21 @@ def run_train(args: argparse.Namespace) -> int:
     for note in notes:
         say(f"note: {note}")
 
+    steps = step_bar("training", None if not args.json else False)  # moves inside an epoch, on a terminal
+
     def on_epoch(stats) -> None:
         bar = "#" * int(20 * stats.epoch / cfg.epochs)
-        say(f"[{bar:<20}] epoch {stats.epoch}/{cfg.epochs}  train_loss {stats.train_loss:.3f}  "
-            f"val_loss {stats.val_loss:.3f}  val_acc {stats.val_acc:.4f}  ({stats.seconds:.1f}s)")
+        line = (f"[{bar:<20}] epoch {stats.epoch}/{cfg.epochs}  train_loss {stats.train_loss:.3f}  "
+                f"val_loss {stats.val_loss:.3f}  val_acc {stats.val_acc:.4f}  ({stats.seconds:.1f}s)")
+        steps.write(line) if steps is not None else say(line)
 
     torch.manual_seed(args.seed)
     model = build(genome)
-    result = train_proxy(model, data, cfg, dev, on_epoch=on_epoch, evaluate_test=True)
+    try:
+        result = train_proxy(model, data, cfg, dev, on_epoch=on_epoch, evaluate_test=True, on_step=steps)
+    finally:
+        if steps is not None:
+            steps.close()
     out = {"model": args.model, "arch": arch_string(genome), "data": data.name, "resolution": res,
            "params": cost.params, "macs": cost.macs, "batch_size": batch, "lr": lr, **result.to_dict(),
            "mean": list(data.mean), "std": list(data.std), "classes": list(data.classes), "channels": data.channels,

@@ -96,7 +96,7 @@ def test_nas_run_after_calibrate_shows_the_measured_tau_for_its_epochs(calibrate
         assert "proxy fidelity: Kendall tau undefined for 1 epochs (too few distinct accuracies)" in err
     else:
         assert (f"proxy fidelity: Kendall tau {p['kendall_tau']:.2f} [{p['tau_low']:.2f}, {p['tau_high']:.2f}] for "
-                "1 epochs against 2 (nas calibrate, 3 architectures)") in err
+                "1 epochs against 2 (nas calibrate, 3 architectures; not meaningful with fewer than 6)") in err
     assert load(folder, "s").user_attrs["nas_calibration"] == r
 
 
