@@ -164,6 +164,8 @@ def history_figure(d: HistoryData, chance: float | None = None):
     present = [s for s in STATE_COLORS if s in d.state]
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=present[::-1], row=2, col=1)
     fig.update_xaxes(title_text="trial", row=2, col=1)
+    if d.numbers and max(d.numbers) - min(d.numbers) <= 20:  # plotly ticks a short span at 0.5 steps: trials are whole
+        fig.update_xaxes(tick0=0, dtick=1 if max(d.numbers) - min(d.numbers) <= 10 else 2)
     return fig
 
 

@@ -36,10 +36,11 @@ def _chromium() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install -e '.[test]'")
     exe = _chromium()
     if exe is None:
-        pytest.skip("no Chromium found: apt-get install chromium, or set NAS_CHROMIUM to its path")
+        pytest.skip("no Chromium found: apt-get install chromium (or playwright install chromium), or set "
+                    "NAS_CHROMIUM to its path")
     with sync_api.sync_playwright() as p:
         try:
             b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, timeout=60_000)
