@@ -150,7 +150,8 @@ def run(config: RunConfig, *, callbacks: Sequence[Callback] = (), train_fn: Call
     - ``callbacks``: called as ``cb(study, frozen_trial)`` after each trial ends, as with ``study.optimize``;
     - ``train_fn(model, data, train_config, device, on_epoch=...)`` replaces the proxy training and returns an
       object with ``status`` ("ok", "pruned", "nan", ...), ``reason``, ``val_acc``, ``epochs`` and ``history``
-      (a ``search.train.TrainResult``);
+      (a ``search.train.TrainResult``); with a ``trial`` parameter it is also given the Optuna trial
+      (keyword), to suggest hyper-parameters of its own beside the genome's;
     - ``enqueue``: genomes or presets trained first (a warm start; once per study, as ``--enqueue``);
     - ``baselines``: also train budget-matched hand designs (``--baselines``).
     """

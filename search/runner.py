@@ -27,7 +27,7 @@ class Prepared:
 
 def prepare(cfg: Any) -> Prepared:
     """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
-    from .data import load_data
+    from .data import in_memory, load_data
     from .study import peek_settings, quiet_optuna, settings_for
     from .train import resolve_device
 
@@ -35,7 +35,8 @@ def prepare(cfg: Any) -> Prepared:
     resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
     stored = peek_settings(cfg)  # a resumed study keeps its validation split and heartbeat
     split_seed = stored.split_seed if stored else cfg.seed
-    data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
+    data = (load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed) if isinstance(cfg.data, str)
+            else in_memory(cfg.data, cfg.val_fraction, split_seed))
     settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat_s)
     return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
 
@@ -49,8 +50,9 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
     if cfg.train.max_train_images is not None and cfg.train.max_train_images < classes:
         raise ConfigError(f"--max-train-images {cfg.train.max_train_images} is fewer than the {classes} classes: "
                           "every class needs training images")
-    if settings.train.get("cutout", 0) > settings.resolution:
-        raise ConfigError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
+    cutout = max([settings.train.get("cutout", 0)] + [r["high"] for n, r in settings.tune.items() if n == "cutout"])
+    if cutout > settings.resolution:
+        raise ConfigError(f"cutout {cutout} is larger than the {settings.resolution}-px images")
     lo, hi = feasible_range(cfg.space, DataShape(settings.resolution, settings.channels, classes))
     problem = refusal(cfg.budget, lo, hi, settings.resolution)
     if problem:

@@ -79,6 +79,7 @@ class StudySettings:
     train: Mapping[str, Any] = field(default_factory=dict)  # the proxy recipe (TrainConfig fields but seed)
     space: Mapping[str, Any] = field(default_factory=dict)  # the search space, as its to_dict()
     heartbeat_s: int = 10  # every process of the study uses the stored one
+    tune: Mapping[str, Any] = field(default_factory=dict)  # training hyper-parameters drawn per trial: name -> range
     version: int = SCHEMA_VERSION
 
     @property
