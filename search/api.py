@@ -59,8 +59,11 @@ def build(model: Model, **changes: Any) -> Any:
     that cannot run at its resolution is one GenomeError, not a shape error from inside torch."""
     from space import build as build_network
 
+    from .memory import check_fits, model_bytes
+
     g = genome(model, **changes)
-    cost(g)
+    c = cost(g)
+    check_fits(f"a network of {c.params:,} params", model_bytes(c.params, 0, 0, training=False))  # one line, no crash
     return build_network(g)
 
 

@@ -8,6 +8,7 @@ This module imports nothing heavy at load time: the command line builds its pars
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ OBJECTIVES: dict[str, tuple[str, ...]] = {"accuracy": ("maximize",), "accuracy,m
                                           "accuracy,latency": ("maximize", "minimize")}
 SAMPLERS = ("auto", "tpe", "nsga2", "random")
 PRUNERS = ("median", "hyperband", "none")
+MAX_SEED = 2**32 - 1  # numpy's seeds (Optuna's samplers) stop here; a larger one overflowed deep inside
 
 
 class ConfigError(ValueError):
@@ -76,8 +78,13 @@ class RunConfig:
                             ("--heartbeat", self.heartbeat)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ConfigError(f"{flag} must be a whole number >= 1, got {value!r}")
-        if self.lr is not None and not self.lr > 0:
-            raise ConfigError(f"--lr must be positive, got {self.lr}")
+        if self.lr is not None and not positive_number(self.lr):
+            raise ConfigError(f"--lr must be a finite number > 0, got {self.lr!r}")
+        check_seed(self.seed)
+        if isinstance(self.chance_stop, bool) or not isinstance(self.chance_stop, int) or self.chance_stop < 0:
+            raise ConfigError(f"--chance-stop must be a whole number >= 0 (0 = never), got {self.chance_stop!r}")
+        if self.study is not None and not str(self.study).strip():
+            raise ConfigError("--study is empty: give a name, or leave --study out for the default name")
         timeout = _seconds(self.timeout)
         trials = self.trials if self.trials or timeout else 20
         if self.objectives == "accuracy" and self.sampler == "nsga2":
@@ -101,7 +108,7 @@ class RunConfig:
                             seed=self.seed, studies_dir=str(self.studies_dir), storage=self.storage,
                             cache_dir=None if self.cache_dir is None else str(self.cache_dir),
                             max_failures=self.max_failures, heartbeat_s=self.heartbeat, quiet=self.quiet,
-                            chance_trials=max(0, self.chance_stop))
+                            chance_trials=self.chance_stop)
 
 
 def make_budget(budget: str | int | None, params_budget: str | int | None = None,
@@ -115,9 +122,20 @@ def make_budget(budget: str | int | None, params_budget: str | int | None = None
         return Budget(max_macs, max_params)
     if max_macs is None:
         raise ConfigError("--min-budget is a fraction of --budget; give --budget too")
-    if not 0 < min_budget < 1:
+    if not positive_number(min_budget) or not min_budget < 1:
         raise ConfigError(f"--min-budget must be a fraction between 0 and 1, got {min_budget}")
     return Budget(max_macs, max_params, int(min_budget * max_macs))
+
+
+def positive_number(value: Any) -> bool:
+    """True for a finite int or float above 0 (not a bool, a string, inf or NaN), as every numeric field needs."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def check_seed(seed: Any, flag: str = "--seed") -> None:
+    """Refuse a seed that is not a whole number from 0 to MAX_SEED (ConfigError naming the flag)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"{flag} must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
 
 
 def space_of(spec: Any) -> Any:
@@ -165,8 +183,8 @@ def _count(value: str | int | None, parse: Any, what: str) -> int | None:
         return None
     if isinstance(value, str):
         return parse(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise BudgetError(f"{what} {value!r} must be a positive number or a string such as '400M'")
+    if not positive_number(value):
+        raise BudgetError(f"{what} {value!r} must be a finite positive number or a string such as '400M'")
     return int(value)
 
 
@@ -174,8 +192,8 @@ def _seconds(value: str | float | None) -> float | None:
     """A duration given as text ("30m") or as seconds."""
     if value is None or isinstance(value, str):
         return parse_duration(value) if value else None
-    if isinstance(value, bool) or not value > 0:
-        raise BudgetError(f"duration {value!r} must be positive")
+    if not positive_number(value):
+        raise BudgetError(f"duration {value!r} must be a finite positive number of seconds")
     return float(value)
 
 
@@ -191,4 +209,5 @@ def default_name(data: str, macs: int | None, params: int | None) -> str:
     return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
-__all__ = ["OBJECTIVES", "PRUNERS", "SAMPLERS", "ConfigError", "RunConfig", "default_name", "make_budget", "space_of"]
+__all__ = ["MAX_SEED", "OBJECTIVES", "PRUNERS", "SAMPLERS", "ConfigError", "RunConfig", "check_seed", "default_name",
+           "make_budget", "positive_number", "space_of"]

@@ -247,9 +247,11 @@ def load_genome(path: str | Path) -> Genome:
     """Read a genome JSON file (the ``genome`` key of a larger object is accepted too)."""
     p = Path(path)
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise GenomeError(f"cannot read genome file {str(p)!r}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise GenomeError(f"{p}: not a genome JSON file (not UTF-8 text: binary data?)") from None
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:

@@ -54,8 +54,8 @@ def add_search_args(p: argparse.ArgumentParser) -> None:
                                    "(default: the design-pattern space)")
     p.add_argument("--workers", type=positive_int, default=1, help="trial processes at once")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
-    p.add_argument("--seed", type=int, default=0, help="seeds the sampler and training (the validation split is "
-                                                       "fixed by the study's first run)")
+    p.add_argument("--seed", type=int, default=0, help="seeds this run's sampler and training (the study's data and "
+                                                       "validation split never depend on it: workers may each have one)")
     p.add_argument("--resolution", type=positive_int, help="search resolution (default: the data's native size)")
     p.add_argument("--trial-timeout", help="fail a trial whose training runs longer than this: 90s, 10m")
     p.add_argument("--max-failures", type=positive_int, default=5,

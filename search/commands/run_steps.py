@@ -91,7 +91,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     try:
         result["files"] = write_results(view, cfg.paths)
     except OSError as e:
-        unwritten = _unwritten(cfg, "best.json and trials.csv", e, "show")
+        unwritten = _unwritten(cfg, "best.json and trials.csv", e, "show --write")
     chance = chance_stop(view, cfg.chance_trials)
     if chance:
         result["stopped"] = chance

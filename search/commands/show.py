@@ -11,18 +11,20 @@ from .common import FLOPS_NOTE, UsageError, add_storage_args, load_study, positi
 def add(sub: argparse._SubParsersAction) -> None:
     """Register ``nas show``."""
     p = sub.add_parser("show", help="print a study: settings, trials by status, the top trials and the front",
-                       description="Read a study (running or finished) and print it; also rewrites its best.json "
-                                   "and trials.csv under STUDIES_DIR/NAME/.", epilog=FLOPS_NOTE)
+                       description="Read a study (running or finished) and print it; nothing is written unless "
+                                   "--write is given.", epilog=FLOPS_NOTE)
     p.add_argument("name", metavar="NAME", nargs="?",
                    help="the study name; without it, list the studies of --studies-dir or --storage")
     add_storage_args(p)
     p.add_argument("--top", type=positive_int, default=5, help="how many top trials to list (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--write", action="store_true", help="also rewrite best.json and trials.csv under "
+                                                        "STUDIES_DIR/NAME/ from the study (as nas run does)")
     p.set_defaults(handler=run_show)
 
 
 def run_show(args: argparse.Namespace) -> int:
-    """Print the study and rewrite its files."""
+    """Print the study; rewrite its files only with --write (a read-only studies folder is fine to show)."""
     from ..results import read_study, summary, write_results
     from ..study import StudyPaths
     from .run_steps import format_summary
@@ -33,7 +35,8 @@ def run_show(args: argparse.Namespace) -> int:
     view = read_study(study)
     result = summary(view, args.top)
     try:
-        result["files"] = write_results(view, StudyPaths.of(args.studies_dir, args.name))
+        if args.write:
+            result["files"] = write_results(view, StudyPaths.of(args.studies_dir, args.name))
     except OSError as e:
         raise UsageError(f"cannot write best.json/trials.csv under {args.studies_dir}/{args.name}: "
                          f"{e.strerror or e}") from None

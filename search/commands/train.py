@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..tuning import tuned_values
 from .common import (FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome,
-                     study_best)
+                     study_best, writable_folder)
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -38,13 +38,20 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_train)
 
 
+TRAINED_FILES = ("model.pt2", "weights.pt", "genome.json", "result.json")  # what tells a trained model's folder
+
+
 def _out_folder(args: argparse.Namespace) -> Path:
+    """The output folder, refused if it holds something (without --force), created and proven writable."""
     folder = args.out or Path("trained") / Path(args.model.replace("study:", "study-")).stem
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"--out {folder} is a file; give a folder")
-    if folder.is_dir() and any(folder.iterdir()) and not args.force:
-        raise UsageError(f"{folder} already holds a trained model; give --force to overwrite it or another --out")
-    return folder
+    held = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    if held and not args.force:
+        what = ("already holds a trained model" if set(held) & set(TRAINED_FILES) else
+                f"is not empty (it holds {', '.join(held[:3])}{', ...' if len(held) > 3 else ''})")
+        raise UsageError(f"{folder} {what}; give --force to write into it or another --out")
+    return writable_folder(folder, "--out")
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -55,6 +62,8 @@ def run_train(args: argparse.Namespace) -> int:
     from space.units import human
 
     from ..data import load_data
+    from ..memory import check_fits, model_bytes
+    from ..run_config import check_seed, positive_number
     from ..train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
     from ..train.progress import step_bar
     from .train_out import write_trained
@@ -67,8 +76,9 @@ def run_train(args: argparse.Namespace) -> int:
     if args.cutout is None:
         args.cutout = tuned.pop("cutout", 0)
     dev = resolve_device(args.device)
-    if args.lr is not None and not args.lr > 0:
-        raise UsageError(f"--lr must be positive, got {args.lr}")
+    if args.lr is not None and not positive_number(args.lr):
+        raise UsageError(f"--lr must be a finite number > 0, got {args.lr!r}")
+    check_seed(args.seed)
     folder = _out_folder(args)
     data = load_data(args.data, args.cache_dir, seed=args.seed)
     if args.max_train_images is not None and args.max_train_images < data.num_classes:
@@ -84,6 +94,8 @@ def run_train(args: argparse.Namespace) -> int:
                                   **({"lr": args.lr} if args.lr is not None else {}), **tuned),
                       len(data.train_y), args.batch_size is not None, args.lr is not None or "lr" in tuned)
     batch, lr = cfg.batch_size, cfg.lr
+    check_fits(f"training {args.model} at {res}x{res} in batches of {batch} ({human(cost.params)} params, "
+               f"{human(cost.acts)} activations per image)", model_bytes(cost.params, cost.acts, batch, True), dev)
     notes = []
     if res != data.resolution:
         notes.append(f"training at {res}x{res}: the {data.resolution}x{data.resolution} images are "

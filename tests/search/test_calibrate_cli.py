@@ -121,3 +121,17 @@ def test_no_budget_is_one_line(tmp_path, capsys):
     assert main(args[:i] + args[i + 2:]) == 2
     assert capsys.readouterr().err == ("nas: error: give a compute budget (--budget 400MFLOPs) and/or a parameter "
                                        "budget (--params-budget 5M)\n")
+
+
+@pytest.mark.parametrize("taus, words", [
+    ((None, None), "no proxy length can be judged: at every length (or at the full one) the architectures all scored "
+                   "the same, so there is no ranking to compare; train longer or use more --archs"),
+    ((None, 0.2), "no proxy length reaches Kendall tau 0.7: the ranking of architectures at 10 epochs differs from the "
+                  "30-epoch one; try longer proxies or more --archs"),
+])
+def test_no_ranking_is_not_called_a_ranking_that_differs(taus, words):
+    from search.commands.calibrate import verdict
+
+    r = {"recommended_epochs": None, "full_epochs": 30, "threshold": 0.7,
+         "proxies": [{"epochs": e, "kendall_tau": t} for e, t in zip((5, 10), taus)]}
+    assert verdict(r) == words

@@ -116,7 +116,7 @@ def test_onnx_matches_pytorch(models, tmp_path):
 def test_onnx_without_the_packages_names_the_extra(models, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxscript", None)  # import of a None entry raises ImportError
     model, channels, res = models["resnet20"]
-    with pytest.raises(ValueError, match=r'pip install "nas\[onnx\]"'):
+    with pytest.raises(ValueError, match=r'pip install "nas-cnn\[onnx\]"'):  # the distribution; "nas" is another project
         export_onnx(model, *_stats(channels), channels, res, tmp_path / "model.onnx")
 
 
