@@ -114,10 +114,16 @@ def tuple_fields(space: Any, may_be_empty: tuple[str, ...] = ()) -> None:
 
 
 def check_subset(values: tuple, allowed: tuple, name: str) -> None:
-    for i, v in enumerate(values):
+    for v in values:
         if v not in allowed:
             raise SpaceError(f"space.{name}: {v!r} is not allowed; choose from {', '.join(map(str, allowed))}")
-        if v in values[:i]:  # it would silently be drawn twice as often as the others
+    check_unique(values, name)
+
+
+def check_unique(values: tuple, name: str) -> None:
+    """No choice listed twice: it would silently be drawn twice as often as the others."""
+    for i, v in enumerate(values):
+        if v in values[:i]:
             raise SpaceError(f"space.{name}: {v!r} is listed twice")
 
 

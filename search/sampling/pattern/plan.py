@@ -57,18 +57,26 @@ def _earliest(size: int, left: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _ranges(space: PatternSpace, strides: tuple[int, ...]) -> list[tuple[float, float]]:
-    return [FIRST_GROWTH if i == 0 else space.growth if s == 2 else FLAT_GROWTH for i, s in enumerate(strides)]
+def _ranges(space: PatternSpace, p: Plan) -> list[tuple[float, float]]:
+    # zero-padded shortcuts cannot narrow, so a zeropad net's first stage is at least as wide as its stem
+    first = (1.0, FIRST_GROWTH[1]) if p.shortcut == "zeropad" else FIRST_GROWTH
+    return [first if i == 0 else space.growth if s == 2 else FLAT_GROWTH for i, s in enumerate(p.strides)]
+
+
+def _cheapest(i: int, lo: float, hi: float) -> float:
+    """The growth that costs least: the least, but for the first stage 1 (a first stage narrower than the stem
+    keeps itself at the floor by widening the stem, so its cost falls towards 1 and rises beyond)."""
+    return min(max(lo, 1.0), hi) if i == 0 else lo
 
 
 def _least_growth(space: PatternSpace, p: Plan) -> Plan:
-    return replace(p, growth=tuple(r[0] for r in _ranges(space, p.strides)))
+    return replace(p, growth=tuple(_cheapest(i, *r) for i, r in enumerate(_ranges(space, p))))
 
 
 def draw_plan(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget) -> Plan:
-    """Stem and stage count; per stage block, kernel, expansion, groups and SE; the head; then the strides (a
-    stride of 1 only where it can still fit ``aim``) and each stage's width growth (at most what still fits);
-    then the shortcut kind."""
+    """Stem and stage count; per stage block, kernel, expansion, groups and SE; the shortcut kind and the head;
+    then the strides (a stride of 1 only where it can still fit ``aim``) and each stage's width growth (at most
+    what still fits)."""
     stem = pick(trial, "stem", stems_for(space, data.resolution))
     activation = pick(trial, "activation", space.activations)
     size = stem_size(Stem(stem, 8, space.patch), data.resolution)
@@ -88,8 +96,10 @@ def draw_plan(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget)
         se.append(pick(trial, f"s{i}_se", space.se))
         blocks.append(block)
         exps.append(e)
+    has_shortcut = any(BLOCK_FACTS[b].residual == "always" for b in blocks)
+    shortcut = pick(trial, "shortcut", space.shortcuts) if has_shortcut else "projection"
     p = Plan(stem, activation, _earliest(size, n), tuple(blocks), tuple(kernels), tuple(exps), tuple(groups),
-             tuple(se), (1.0,) * n, "projection", pick(trial, "head_ratio", space.head_ratios),
+             tuple(se), (1.0,) * n, shortcut, pick(trial, "head_ratio", space.head_ratios),
              pick(trial, "dropout", space.dropouts))
     strides: list[int] = []
     floor = floor_for(space, _least_growth(space, p), data, aim)  # with the earliest strides: the cheapest plan
@@ -108,7 +118,7 @@ def draw_plan(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget)
 def _draw_growth(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget, p: Plan) -> Plan:
     """Each stage's width over the one before, log-uniform, capped so the widest stage stays within max_width of
     the narrowest, and so the net with the least depths still fits ``aim`` at the narrowest widths."""
-    ranges = _ranges(space, p.strides)
+    ranges = _ranges(space, p)
     depths = shallowest(space, p, data)
     floor = floor_for(space, p, data, aim)
     span = space.max_width / space.min_width
@@ -122,10 +132,11 @@ def _draw_growth(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budg
         def fit(g: float) -> bool:
             return fits(space, replace(p, growth=(*growth, g, *p.growth[i + 1:])), data, depths, aim, floor)
 
-        if hi > lo and fit(lo) and not fit(hi):
-            hi = largest_float(lo, hi, fit)
+        cheapest = _cheapest(i, lo, hi)  # the cost rises from here both ways (the first stage) or upwards
+        if fit(cheapest):
+            if hi > cheapest and not fit(hi):
+                hi = largest_float(cheapest, hi, fit)
+            if lo < cheapest and not fit(lo):
+                lo = -largest_float(-cheapest, -lo, lambda g: fit(-g))
         growth.append(pick_float(trial, f"s{i}_growth", (lo, hi), log=True))
-    shortcuts = space.shortcuts if growth[0] >= 1 else ("projection",)  # zero-padding cannot narrow
-    has_shortcut = any(BLOCK_FACTS[b].residual == "always" for b in p.blocks)
-    return replace(p, growth=tuple(growth), shortcut=pick(trial, "shortcut", shortcuts) if has_shortcut else
-                   "projection")
+    return replace(p, growth=tuple(growth))

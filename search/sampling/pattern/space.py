@@ -8,8 +8,8 @@ from typing import ClassVar
 from space import ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS
 from space.genome import SHORTCUTS
 
-from ..base import DataShape, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset, space_dict, \
-    tuple_fields
+from ..base import DataShape, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset, check_unique, \
+    space_dict, tuple_fields
 from ...budget import Budget
 
 # what the choice fields may hold, and the bounds of the [min, max] fields
@@ -55,13 +55,9 @@ class PatternSpace:
             for i, v in enumerate(getattr(self, name)):
                 if not isinstance(v, (int, float)) or isinstance(v, bool) or not lo <= v <= hi:
                     raise SpaceError(f"space.{name}[{i}]: must be between {lo} and {hi}, got {v!r}")
+            check_unique(getattr(self, name), name)
         check_head_widths(self.group_widths, "group_widths")
-        for name in ("stems", "blocks", "kernels", "se", "expansions", "bottleneck_expansions", "group_widths",
-                     "activations", "shortcuts", "head_ratios", "dropouts"):
-            values = getattr(self, name)
-            twice = [v for i, v in enumerate(values) if v in values[:i]]
-            if twice:
-                raise SpaceError(f"space.{name}: lists {twice[0]} twice: {list(values)}")
+        check_unique(self.group_widths, "group_widths")
         for name in ("patch", "min_width", "max_width"):
             v = getattr(self, name)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
