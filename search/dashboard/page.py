@@ -22,7 +22,7 @@ from ..edf import edf_data
 from ..patterns import ImportanceData, pattern_data
 from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
 from ..results import CALIBRATION_KEY
-from ..study.schema import CATEGORIES
+from ..study.schema import CATEGORIES, read_settings
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)
 
@@ -128,7 +128,10 @@ def _summary(d: StudyData) -> str:
         parts.append(f"at least {human(d.min_macs)} MACs")
     if d.params_budget is not None:
         parts.append(f"params budget {human(d.params_budget)} ({d.params_budget:,})")
-    settings = ", ".join(f"{k} {d.attrs[k]}" for k in ("data", "resolution", "epochs", "seed") if k in d.attrs)
+    st = read_settings(d.attrs)  # the study's settings record (or its legacy attributes)
+    settings = ", ".join(f"{k} {v}" for k, v in (("data", st.data), ("resolution", st.resolution),
+                                                  ("epochs", st.epochs), ("tuned", ", ".join(st.tune)))
+                         if v) if st else ""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [" · ".join(parts)] + ([settings] if settings else []) + [
         f"MACs = multiply-accumulates of conv and linear layers, the FLOPs of the EfficientNet paper. "
