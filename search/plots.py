@@ -35,6 +35,7 @@ class TrialRow(NamedTuple):
     arch: str
     genome: dict | None
     within_budget: bool  # min_macs <= macs <= budget_macs and params <= params_budget (unset bounds always hold)
+    baseline: str = ""  # the hand design's name for a --baselines trial (beside the search, never in it)
 
 
 class StudyData(NamedTuple):
@@ -69,10 +70,15 @@ class FrontData(NamedTuple):
     within_budget: tuple[bool, ...]
     budget: float | None  # the budget on this axis (budget_macs or params_budget), drawn as a line
     min_budget: float | None  # the lower MACs bound on the MACs axis, None elsewhere or when unset
+    baseline: tuple[str, ...] = ()  # per point: the --baselines hand design's name, "" for a searched trial
 
     def front(self) -> list[int]:
         """Indices of the front's points, by increasing cost (the order to draw its staircase in)."""
         return sorted((i for i, f in enumerate(self.on_front) if f), key=lambda i: (self.x[i], -self.accuracy[i]))
+
+    def baselines(self) -> list[int]:
+        """Indices of the baselines' points (never on the front: they are yardsticks, drawn as their own series)."""
+        return [i for i, name in enumerate(self.baseline) if name]
 
 
 class HistoryData(NamedTuple):
@@ -127,7 +133,7 @@ def from_view(view: StudyView) -> StudyData:
     """The dashboard's rows of a study already read by :func:`search.results.read_study`."""
     latency_objective = view.objectives[1:] == ("latency",)
     rows = tuple(TrialRow(r.number, r.category, r.status.value, r.reason, r.accuracy, r.params, r.macs,
-                          latency_of(r, view), r.arch, r.genome, view.within(r)) for r in view.trials)
+                          latency_of(r, view), r.arch, r.genome, view.within(r), r.baseline) for r in view.trials)
     label = "latency (ms, the search's objective)" if latency_objective else "latency (ms, batch 1)"
     if not any(r.latency_ms is not None for r in rows):
         label = ""
@@ -160,14 +166,14 @@ def front_data(study, x: str = "macs") -> FrontData:
     xs = tuple(float(getattr(r, field)) for r in rows)
     acc = tuple(r.accuracy for r in rows)
     # only networks that fit the budget compete: an over-budget one is no answer to the search's question
-    points = [(a, c) if r.within_budget else (None, None) for r, a, c in zip(rows, acc, xs)]
+    points = [(a, c) if r.within_budget and not r.baseline else (None, None) for r, a, c in zip(rows, acc, xs)]
     budget = {"macs": data.budget_macs, "params": data.params_budget, "latency": None}[x]
     label = (data.latency_label or X_LABELS[x]) if x == "latency" else X_LABELS[x]
     return FrontData(x, label, tuple(r.number for r in rows), xs, acc, tuple(r.arch for r in rows),
                      tuple(r.params for r in rows), tuple(r.macs for r in rows),
                      pareto_front(points, ("maximize", "minimize")), tuple(r.within_budget for r in rows),
                      None if budget is None else float(budget),
-                     float(data.min_macs) if x == "macs" and data.min_macs else None)
+                     float(data.min_macs) if x == "macs" and data.min_macs else None, tuple(r.baseline for r in rows))
 
 
 def history_data(study) -> HistoryData:
@@ -175,7 +181,7 @@ def history_data(study) -> HistoryData:
     data = as_data(study)
     best, running = None, []
     for r in data.rows:
-        if r.state == "complete" and r.within_budget and r.accuracy is not None:
+        if r.state == "complete" and r.within_budget and r.accuracy is not None and not r.baseline:
             best = r.accuracy if best is None else max(best, r.accuracy)
         running.append(best)
     rows = data.rows

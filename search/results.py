@@ -106,8 +106,14 @@ def cost_of(r: TrialRecord, x: str, view: StudyView) -> float | None:
 
 
 def scored(view: StudyView) -> list[TrialRecord]:
-    """Complete trials within budget with an accuracy: the ones that answer the search's question."""
-    return [r for r in view.trials if r.status is Status.OK and r.accuracy is not None and view.within(r)]
+    """Complete searched trials within budget with an accuracy: the ones that answer the search's question."""
+    return [r for r in view.trials if r.status is Status.OK and r.accuracy is not None and view.within(r)
+            and not r.baseline]
+
+
+def baselines(view: StudyView) -> list[TrialRecord]:
+    """The complete --baselines trials (hand designs trained beside the search), in trial order."""
+    return [r for r in view.trials if r.baseline and r.status is Status.OK and r.accuracy is not None]
 
 
 def rank_key(view: StudyView):
@@ -146,15 +152,22 @@ def counts(view: StudyView) -> dict[str, int]:
 
 
 def trained_count(view: StudyView) -> int:
-    """Trials that count towards --trials."""
-    return sum(r.status.trained for r in view.trials)
+    """Trials that count towards --trials (baselines never do)."""
+    return sum(r.status.trained and not r.baseline for r in view.trials)
 
 
 def row(r: TrialRecord, view: StudyView) -> dict:
     """One trial as a JSON-ready summary row."""
     return {"trial": r.number, "val_acc": r.accuracy, "params": r.params, "macs": r.macs,
             "latency_ms": latency_of(r, view), "train_seconds": r.train_seconds, "at_chance": r.at_chance,
+            "below_chance": below_chance(r, view),
             "baseline": r.baseline or None, "arch": r.arch}
+
+
+def below_chance(r: TrialRecord, view: StudyView) -> bool:
+    """A trial told apart from guessing only by scoring under it: flagged at chance, and under 1 / classes."""
+    k = view.settings.num_classes if view.settings is not None else 0
+    return bool(r.at_chance and k and r.accuracy is not None and r.accuracy < 1 / k)
 
 
 def summary(view: StudyView, top: int = 5) -> dict:
@@ -166,7 +179,8 @@ def summary(view: StudyView, top: int = 5) -> dict:
             "budget_macs": view.budget.max_macs, "params_budget": view.budget.max_params,
             "min_macs": view.budget.min_macs, "settings": s.to_json() if s else None,
             "split": "validation", "top": [row(r, view) for r in best],
-            "pareto": [row(r, view) for r in (front(view) if len(view.objectives) > 1 else best[:1])]}
+            "pareto": [row(r, view) for r in (front(view) if len(view.objectives) > 1 else best[:1])],
+            "baselines": [row(r, view) for r in baselines(view)]}
 
 
 def trials_table(view: StudyView):
@@ -219,7 +233,7 @@ def chance_stop(view: StudyView, n: int = CHANCE_TRIALS) -> str:
             "nothing; give more --epochs, a smaller --batch-size, or more data")
 
 
-__all__ = ["CATEGORIES", "StudyView", "best_json", "best_trial", "chance_stop", "counts", "front", "pareto_front", "ranked",
+__all__ = ["CATEGORIES", "StudyView", "baselines", "best_json", "best_trial", "chance_stop", "counts", "front", "pareto_front", "ranked",
            "read_study", "rank_key", "scored", "summary", "trials_table", "write_results"]
 
 

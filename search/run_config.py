@@ -32,7 +32,8 @@ class ConfigError(ValueError):
 class RunConfig:
     """One search, as ``nas run`` flags or as a Python call; None means the flag's default."""
 
-    data: str  # synthetic[:N[:RES[:CLASSES]]], a torchvision name, an ImageFolder folder or archive
+    data: Any  # synthetic[:N[:RES[:CLASSES]]], a torchvision name, an ImageFolder folder or archive; or in
+    # memory (workers=1): (x, y) tensors, or a (train, test) pair of torch Datasets or (x, y) pairs (test may be None)
     budget: str | int | None = None  # max MACs per image: "400MFLOPs", "400M", 400_000_000 (FLOPs = MACs)
     params_budget: str | int | None = None  # max parameters: "5M", 5_000_000
     min_budget: float | None = None  # lower bound as a fraction of budget
@@ -47,6 +48,7 @@ class RunConfig:
     studies_dir: str | Path = "studies"  # the study folder (SQLite, best.json, trials.csv) goes under it
     storage: str | None = None  # an Optuna storage URL; None = SQLite in the study folder
     space: Any = None  # None (the pattern space), "free", a YAML/JSON file, its dict, or a search.sampling space
+    tune: str | tuple[str, ...] | None = None  # training hyper-parameters searched too: "lr,weight_decay,cutout"
     objectives: str = "accuracy"  # "accuracy", "accuracy,macs" or "accuracy,latency"
     sampler: str = "auto"  # auto, tpe, nsga2, random
     pruner: str = "median"  # median, hyperband, none
@@ -88,14 +90,18 @@ class RunConfig:
         if self.objectives == "accuracy" and self.sampler == "nsga2":
             raise ConfigError("--sampler nsga2 is for two objectives; use --objectives accuracy,macs or another "
                               "sampler")
-        name = self.study or default_name(self.data, budget.max_macs, budget.max_params)
+        in_memory = not isinstance(self.data, str)
+        if in_memory and self.workers > 1:
+            raise ConfigError("data in memory (tensors or Datasets) is trained in this process: use workers=1")
+        name = self.study or default_name("memory" if in_memory else self.data, budget.max_macs, budget.max_params)
         if not name.replace("-", "").replace("_", "").replace(".", "").isalnum() or name.startswith("."):
             raise ConfigError(f"--study {name!r}: use letters, digits, '-', '_' and '.' only")
+        the_space, tune = space_and_tune(self.space, self.tune)
         train = TrainConfig(epochs=self.epochs, batch_size=self.batch_size or 256,
                             max_train_images=self.max_train_images, resolution=self.resolution,
                             time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=(1,),
                             **({"lr": self.lr} if self.lr is not None else {}))
-        return SearchConfig(study=name, data=self.data, budget=budget, space=space_of(self.space),
+        return SearchConfig(study=name, data=self.data, budget=budget, space=the_space, tune=tune,
                             objectives=self.objectives, trials=trials, timeout_s=timeout, train=train,
                             batch_given=self.batch_size is not None, lr_given=self.lr is not None,
                             sampler=self.sampler, pruner=self.pruner, workers=self.workers, device=self.device,
@@ -139,6 +145,36 @@ def space_of(spec: Any) -> Any:
     if spec is None or isinstance(spec, (str, Path)):
         return load_space(spec)
     return space_from_dict(spec) if isinstance(spec, dict) else spec
+
+
+def space_and_tune(spec: Any, names: str | tuple[str, ...] | None) -> tuple[Any, tuple]:
+    """The space ``spec`` names and the tuned ranges ``names`` asks for, with the space file's ``tune:`` ranges
+    (a top-level key read here, so the space loader never sees it)."""
+    from .tuning import TuneError, tune_ranges
+
+    overrides = None
+    where = "space"
+    if isinstance(spec, (str, Path)) and Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and Path(spec).is_file():
+        import yaml
+
+        try:  # JSON is YAML; a file that does not parse is left to the space loader to explain
+            text = yaml.safe_load(Path(spec).read_text())
+        except (OSError, yaml.YAMLError, ValueError):
+            text = None
+        if isinstance(text, dict) and "tune" in text:
+            where, spec = str(spec), text
+    if isinstance(spec, dict) and "tune" in spec:
+        spec = dict(spec)
+        overrides = spec.pop("tune")
+    try:
+        ranges = tune_ranges(names, overrides)
+    except TuneError as e:
+        raise ConfigError(str(e)) from None
+    if isinstance(spec, dict):
+        from .sampling import space_from_dict
+
+        return space_from_dict(spec, where), ranges
+    return space_of(spec), ranges
 
 
 def _count(value: str | int | None, parse: Any, what: str) -> int | None:

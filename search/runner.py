@@ -26,7 +26,7 @@ class Prepared:
 
 def prepare(cfg: Any) -> Prepared:
     """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
-    from .data import load_data
+    from .data import in_memory, load_data
     from .study import SPLIT_SEED, peek_settings, quiet_optuna, settings_for
     from .train import resolve_device
 
@@ -34,7 +34,8 @@ def prepare(cfg: Any) -> Prepared:
     resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
     stored = peek_settings(cfg)  # a resumed study keeps its validation split and heartbeat
     split_seed = stored.split_seed if stored else SPLIT_SEED  # never --seed: it is each worker's own
-    data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
+    data = (load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed) if isinstance(cfg.data, str)
+            else in_memory(cfg.data, cfg.val_fraction, split_seed))
     settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat_s)
     return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
 
@@ -48,8 +49,9 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
     if cfg.train.max_train_images is not None and cfg.train.max_train_images < classes:
         raise ConfigError(f"--max-train-images {cfg.train.max_train_images} is fewer than the {classes} classes: "
                           "every class needs training images")
-    if settings.train.get("cutout", 0) > settings.resolution:
-        raise ConfigError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
+    cutout = max([settings.train.get("cutout", 0)] + [r["high"] for n, r in settings.tune.items() if n == "cutout"])
+    if cutout > settings.resolution:
+        raise ConfigError(f"cutout {cutout} is larger than the {settings.resolution}-px images")
     shape = DataShape(settings.resolution, settings.channels, classes)
     lo, hi = feasible_range(cfg.space, shape)
     problem = refusal(cfg.budget, lo, hi, settings.resolution) or unreachable(cfg, shape)
@@ -111,7 +113,8 @@ def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = Fals
     if baselines:
         from .baselines import baseline_genomes
 
-        wanted += list(baseline_genomes(p.data, p.settings.resolution, p.settings.budget).items())
+        wanted += list(baseline_genomes(p.data.channels, p.data.num_classes, p.settings.resolution,
+                                        p.settings.budget).items())
     return wanted
 
 
@@ -131,13 +134,21 @@ def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
     return f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: {last}"
 
 
-def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
-    """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again.
+def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: Any = None) -> int:
+    """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again. A genome
+    that is a point of ``space`` is enqueued with its params, which the trial stores as a sampled one would.
 
     Returns how many were enqueued now."""
     from space import arch_string
 
+    from .sampling import SpaceError, encode
     from .study import ENQUEUED_KEY, enqueue_genome, genome_key
+
+    def params(g: Any) -> dict | None:
+        try:
+            return encode(g, space) if hasattr(space, "sample") and space.kind == "pattern" else None
+        except SpaceError:
+            return None
 
     have = {(t.user_attrs.get("baseline", ""), genome_key(t.user_attrs[ENQUEUED_KEY]))
             for t in study.get_trials(deepcopy=False) if isinstance(t.user_attrs.get(ENQUEUED_KEY), dict)}
@@ -146,8 +157,9 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
         key = (name, genome_key(g))
         if key not in have:
             have.add(key)
-            enqueue_genome(study, g, **({"baseline": name} if name else {}))
-            log(f"enqueued {name or 'genome'}: {arch_string(g)}")
+            p = params(g)
+            enqueue_genome(study, g, p, **({"baseline": name} if name else {}))
+            log(f"enqueued {name or 'genome'}: {arch_string(g)}{' (a point of the space)' if p else ''}")
             added += 1
     return added
 
@@ -168,7 +180,7 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
         on_open(study, settings)
     for line in run_changes(study, p.cfg, settings):
         log(f"note: {line}")
-    warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log)
+    warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log, p.cfg.space)
     kw = {"callbacks": tuple(callbacks), "train_fn": train_fn} if p.cfg.workers == 1 else {}
     outcome = run_workers(p.cfg, p.data, settings, **kw)
     return study, read_study(study), outcome

@@ -15,7 +15,7 @@ MAX_ARCHS = 1000  # more would take longer to draw than to say no to, and far lo
 # what config_from_args reads of the flags only ``nas run`` has: calibration trains only the architectures it
 # enqueues, each to its last epoch, scored on accuracy
 _RUN_ONLY = {"trials": None, "timeout": None, "objectives": "accuracy", "sampler": "random", "pruner": "none",
-             "chance_stop": 0}
+             "chance_stop": 0, "tune": None}
 
 
 def epoch_list(text: str) -> tuple[int, ...]:
@@ -155,6 +155,8 @@ def verdict(r: dict) -> str:
 
 def format_calibration(r: dict) -> str:
     """The human-readable calibration report."""
+    from ..calibration import MIN_MEANINGFUL
+
     full = r["full_epochs"]
     proxies = r["proxies"]
     lines = [f"calibration of study {r['study']}: {len(r['archs'])} architectures, validation accuracy after "
@@ -169,9 +171,12 @@ def format_calibration(r: dict) -> str:
     for p in proxies:
         interval = f"[{num(p['tau_low'])}, {num(p['tau_high'])}]"
         lines.append(f"  {p['epochs']:>6}  {num(p['kendall_tau']):>11}  {interval:<12}  "
-                     f"{num(p['spearman_rho']):>12}  {p['n_archs']}")
+                     f"{num(p['spearman_rho']):>12}  {p['n_archs']}{'' if p['n_archs'] >= MIN_MEANINGFUL else ' *'}")
     if any(p["kendall_tau"] is None for p in proxies):
         lines.append("  (-: every architecture scored the same at one of the two lengths, so there is no ranking)")
+    if any(p["n_archs"] < MIN_MEANINGFUL for p in proxies):
+        lines.append(f"  (*: not meaningful, fewer than {MIN_MEANINGFUL} architectures; such a tau recommends "
+                     "nothing: give more --archs)")
     lines.append("")
     lines.append(verdict(r))
     lengths = [*(str(p["epochs"]) for p in proxies), str(full)]

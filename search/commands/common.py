@@ -129,7 +129,28 @@ def resolve_genome(spec: str, studies_dir: str | Path = "studies", storage: str 
     from space import Genome, resolve_model
 
     if not spec.startswith("study:"):
-        return resolve_model(spec)
+        return described_genome(spec) or resolve_model(spec)
+    return Genome.from_dict(study_best(spec, studies_dir, storage, flag).genome)
+
+
+def described_genome(spec: str) -> Any:
+    """The genome of a ``nas describe --json`` file (its totals and rows are beside the genome), else None."""
+    from space import Genome
+
+    p = Path(spec)
+    if p.suffix.lower() != ".json" or not p.is_file():
+        return None
+    try:
+        import json
+
+        d = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None  # resolve_model reads it again and says what is wrong
+    return Genome.from_dict(d["genome"]) if isinstance(d, dict) and isinstance(d.get("genome"), dict) else None
+
+
+def study_best(spec: str, studies_dir: str | Path = "studies", storage: str | None = None, flag: str = "") -> Any:
+    """The best TrialRecord of ``study:NAME`` (its genome, and the training values it tuned), or one line why not."""
     name = spec[len("study:"):]
     if not name:
         raise UsageError(f"{flag}study:NAME needs a study name")
@@ -142,4 +163,4 @@ def resolve_genome(spec: str, studies_dir: str | Path = "studies", storage: str 
     best = best_trial(read_study(study))
     if best is None or best.genome is None:
         raise UsageError(f"{flag}{spec}: the study has no complete trial within its budget yet")
-    return Genome.from_dict(best.genome)
+    return best

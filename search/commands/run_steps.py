@@ -13,17 +13,20 @@ from .common import say
 
 
 def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
-    """Sample n genomes as the search would; print the summary (and the genomes with --json); write nothing."""
+    """Sample n genomes as the search would (trial k with the sampler ``nas run`` seeds for trial k, so they are
+    the genomes a new study with these settings trains first, before any trial has finished); print the
+    summary (and each sample's params and genome with --json); write nothing."""
     from ..sampling import DataShape, dry_run as sample_dry
     from ..study import make_sampler
 
     shape = DataShape(settings.resolution, settings.channels, settings.num_classes)
-    report = sample_dry(cfg.space, shape, cfg.budget, len(settings.objectives), n, make_sampler(cfg, 0))
+    report = sample_dry(cfg.space, shape, cfg.budget, len(settings.objectives), n, lambda k: make_sampler(cfg, k))
     q = report.quality._asdict()
     fit = len(report.sampled)
     if as_json:
-        print(json.dumps({"genomes": [g.to_dict() for g in report.genomes], "sampled": n, "fit": fit,
-                          "rejected": report.rejected, "summary": q}, indent=2))
+        samples = [{"params": p, "genome": s.genome.to_dict()} for p, s in zip(report.params, report.sampled)]
+        print(json.dumps({"samples": samples, "rejected": report.rejected, "sampled": n, "fit": fit,
+                          "genomes": [s["genome"] for s in samples], "summary": q}, indent=2))
         return 0
     lo, mid, hi = q["macs_share"]
     print(f"dry run: {n} genomes sampled as the search would (nothing trained, nothing written); {fit} fit the "
@@ -32,15 +35,15 @@ def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
           f"{q['near_top']:.0%} within 80-100 %\n"
           f"  design rules: {q['rules_ok']:.0%} all ok; widths never shrink {q['non_decreasing']:.0%}; last map "
           f"2-8 px {q['last_map_ok']:.0%}; receptive field >= 70 % of the input {q['rf_ok']:.0%}\n"
+          f"  shape: stages {q['stage_counts']}, stems {q['stems']}; {q['shallow']:.0%} with <= 10 weighted layers; "
+          f"{q['distinct_per_1000']:.0f} distinct architectures per 1,000\n"
           f"  time per trial: not known before a trial has run")
     return 0
 
 
 def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
     """The run's first lines: what is searched, on which split, with which recipe."""
-    b = settings.budget
-    what = " and ".join(w for w in (f"MACs <= {human(b.max_macs)}" if b.max_macs else "",
-                                    f"params <= {human(b.max_params)}" if b.max_params else "") if w)
+    what = settings.budget.text()
     t = settings.train
     used = min(len(data.train_y), t.get("max_train_images") or len(data.train_y))
     lines = [f"study {cfg.study}: {data.name} {settings.resolution}x{settings.resolution}, {what} (MACs = FLOPs), "
@@ -115,18 +118,21 @@ def _unwritten(cfg: Any, what: str, e: OSError, command: str) -> str:
 
 def format_summary(s: dict) -> str:
     """The human-readable end-of-run summary."""
-    lines = [f"study {s['study']}: {s['finished']} trials finished ("
+    plus = f" and {len(s['baselines'])} baselines" if s.get("baselines") else ""
+    lines = [f"study {s['study']}: {s['finished']} trials finished{plus} ("
              + ", ".join(f"{v} {k}" for k, v in sorted(s["statuses"].items())) + ")"]
     if s.get("budget_macs"):
         lines[0] += f", budget {human(s['budget_macs'])} MACs"
     lines += ["", "top trials (validation accuracy):"]
-    classes = (s.get("settings") or {}).get("num_classes")
     for r in s["top"]:
-        below = r.get("at_chance") is False and classes and r["val_acc"] < 1 / classes  # beyond the noise, below
-        mark = " (at chance)" if r.get("at_chance") else " (below chance)" if below else ""
-        base = f" [baseline {r['baseline']}]" if r.get("baseline") else ""
+        mark = " (below chance)" if r.get("below_chance") else " (at chance)" if r.get("at_chance") else ""
         lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
-                     f"{human(r['macs']):>8} MACs  {r['arch']}{base}")
+                     f"{human(r['macs']):>8} MACs  {r['arch']}")
+    best = s["top"][0]["val_acc"] if s["top"] else None
+    for r in s.get("baselines", []):  # beside the search, never in its ranking
+        than = f" (search best {'beats it' if best >= r['val_acc'] else 'trails it'} by " \
+               f"{abs(best - r['val_acc']):.4f})" if best is not None else ""
+        lines.append(f"baseline {r['baseline']}: val_acc {r['val_acc']:.4f}, {human(r['macs'])} MACs{than}")
     if len(s["objectives"]) > 1:
         lines += ["", f"Pareto front ({' vs '.join(s['objectives'])}):"]
         for r in s["pareto"]:

@@ -13,7 +13,8 @@ def add(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("show", help="print a study: settings, trials by status, the top trials and the front",
                        description="Read a study (running or finished) and print it; nothing is written unless "
                                    "--write is given.", epilog=FLOPS_NOTE)
-    p.add_argument("name", metavar="NAME", help="the study name")
+    p.add_argument("name", metavar="NAME", nargs="?",
+                   help="the study name; without it, list the studies of --studies-dir or --storage")
     add_storage_args(p)
     p.add_argument("--top", type=positive_int, default=5, help="how many top trials to list (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -28,6 +29,8 @@ def run_show(args: argparse.Namespace) -> int:
     from ..study import StudyPaths
     from .run_steps import format_summary
 
+    if args.name is None:
+        return list_all(args)
     study, _ = load_study(args.name, args.storage, args.studies_dir)
     view = read_study(study)
     result = summary(view, args.top)
@@ -46,4 +49,18 @@ def run_show(args: argparse.Namespace) -> int:
               f"classes; {s.epochs} epochs, batch {s.train.get('batch_size')}, lr {s.train.get('lr')}; "
               f"space {s.space.get('kind', 'custom')}")
     print(format_summary(result))
+    return 0
+
+
+def list_all(args: argparse.Namespace) -> int:
+    """One row per study: name, trials, best accuracy, last change, budget."""
+    from ..listing import format_rows, list_studies
+
+    rows = list_studies(args.studies_dir, args.storage)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in rows], indent=2))
+    elif rows:
+        print(format_rows(rows))
+    else:
+        print(f"no study in {args.storage or args.studies_dir} (nas run --study NAME makes one)")
     return 0

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple, Sequence
 
 from space.units import human
 
-from ..calibration import CalibrationData
+from ..calibration import MIN_MEANINGFUL, CalibrationData
+from ..edf import EdfData
 from ..patterns import ImportanceData, PatternData
 from ..plots import MACS_LABEL, FrontData, HistoryData, OverlayData, ScalingData
 
@@ -84,9 +85,16 @@ def _front_traces(d: FrontData, keys: Sequence[str], name: str, color: str, fade
                 "hovertemplate": _HOVER}
 
     front = d.front()
-    dominated = [i for i in range(len(d.x)) if d.within_budget[i] and not d.on_front[i]]
-    over = [i for i in range(len(d.x)) if not d.within_budget[i]]
+    marked = set(d.baselines())
+    dominated = [i for i in range(len(d.x)) if d.within_budget[i] and not d.on_front[i] and i not in marked]
+    over = [i for i in range(len(d.x)) if not d.within_budget[i] and i not in marked]
     traces = []
+    if marked:  # the hand designs of --baselines: their own series, each point labelled with its name
+        idx = sorted(marked)
+        traces.append(go.Scatter(mode="markers+text", name=f"{name}baselines", text=[d.baseline[i] for i in idx],
+                                 textposition="bottom center", marker={"color": color, "symbol": "star", "size": 13,
+                                                                       "line": {"color": "black", "width": 1}},
+                                 **subset(idx)))
     if dominated:
         traces.append(go.Scatter(mode="markers", name=f"{name}dominated", marker={"color": color, "size": 7},
                                  opacity=0.25 if faded else 0.5, **subset(dominated)))
@@ -156,6 +164,8 @@ def history_figure(d: HistoryData, chance: float | None = None):
     present = [s for s in STATE_COLORS if s in d.state]
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=present[::-1], row=2, col=1)
     fig.update_xaxes(title_text="trial", row=2, col=1)
+    if d.numbers and max(d.numbers) - min(d.numbers) <= 20:  # plotly ticks a short span at 0.5 steps: trials are whole
+        fig.update_xaxes(tick0=0, dtick=1 if max(d.numbers) - min(d.numbers) <= 10 else 2)
     return fig
 
 
@@ -250,7 +260,8 @@ def calibration_figure(d: CalibrationData):
         if p.kendall_tau is None:
             return f"{p.epochs} epochs: Kendall tau undefined"
         interval = f" [{p.tau_low:.2f}, {p.tau_high:.2f}]" if p.tau_low is not None else ""
-        return f"{p.epochs} epochs: Kendall tau {p.kendall_tau:.2f}{interval}"
+        few = "" if len(p.proxy_acc) >= MIN_MEANINGFUL else f" ({len(p.proxy_acc)} archs: not meaningful)"
+        return f"{p.epochs} epochs: Kendall tau {p.kendall_tau:.2f}{interval}{few}"
 
     fig = make_subplots(rows=1, cols=max(1, len(d.panels)), subplot_titles=[title(p) for p in d.panels],
                         horizontal_spacing=0.08)
@@ -266,4 +277,24 @@ def calibration_figure(d: CalibrationData):
                          range=full_range, row=1, col=k)
     fig.update_layout(title="proxy fidelity (nas calibrate): does the short training rank as the full one does?",
                       margin={"t": 80, "r": 20})
+    return fig
+
+
+def edf_figure(d: EdfData):
+    """The EDF of validation error, one staircase per space or study, each baseline a dashed line with its name."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, name in enumerate(d.names):
+        xs, ys = d.steps(i)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} ({len(d.errors[i])} nets)",
+                                 line={"color": COLORS[i % len(COLORS)]},
+                                 hovertemplate="error %{x:.4f}: %{y:.0%} of the nets at most<extra></extra>"))
+    for name, err in d.baselines:
+        fig.add_trace(go.Scatter(x=[err, err], y=[0, 1], mode="lines+text", name=f"baseline {name}",
+                                 text=[name, ""], textposition="top right", hoverinfo="name",
+                                 line={"dash": "dash", "color": "#555", "width": 1.5}))
+    fig.update_layout(title="error distribution (EDF): share of complete trials with a validation error <= x",
+                      xaxis_title="validation error", yaxis={"title": "share of nets", "range": [0, 1.05]},
+                      legend={"orientation": "h", "y": -0.2}, margin={"t": 50, "r": 20})
     return fig

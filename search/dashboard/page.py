@@ -18,11 +18,12 @@ from typing import Any, Sequence
 from space.units import human
 
 from ..calibration import calibration_data
+from ..edf import edf_data
 from ..patterns import ImportanceData, pattern_data
 from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
 from ..results import CALIBRATION_KEY
-from ..study.schema import CATEGORIES
-from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, front_figure, history_figure, importance_figure,
+from ..study.schema import CATEGORIES, read_settings
+from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)
 
 TOP_K = 200  # rows of the trials table by default; every trial still shows in the details panel
@@ -89,7 +90,7 @@ def _trials_table(rows: Sequence[TrialRow], latency: bool, studies: Sequence[str
                   _cell(human(r.macs) if r.macs is not None else "", r.macs)]
         if latency:
             cells.append(_cell("" if r.latency_ms is None else f"{r.latency_ms:.3g}", r.latency_ms))
-        cells += [_cell(r.arch, r.arch, "text arch"), _cell(r.reason, r.reason, "text")]
+        cells += [_cell(r.arch, r.arch, "text arch"), _cell(r.reason, r.reason, "text reason")]
         body.append(f'<tr id="row-{html.escape(key)}" data-key="{html.escape(key)}">{"".join(cells)}</tr>')
     return (f'<div class="table-box"><table class="sortable"><thead><tr>{ths}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
@@ -101,7 +102,7 @@ def _state_text(r: TrialRow) -> str:
 
 
 def _trial_line(r: TrialRow, prefix: str = "") -> str:
-    bits = [f"{prefix}trial {r.number}", _state_text(r)]
+    bits = [f"{prefix}trial {r.number}", _state_text(r), f"baseline {r.baseline}" if r.baseline else ""]
     if r.accuracy is not None:
         bits.append(f"accuracy {r.accuracy:.4f}")
     if r.params is not None:
@@ -127,7 +128,10 @@ def _summary(d: StudyData) -> str:
         parts.append(f"at least {human(d.min_macs)} MACs")
     if d.params_budget is not None:
         parts.append(f"params budget {human(d.params_budget)} ({d.params_budget:,})")
-    settings = ", ".join(f"{k} {d.attrs[k]}" for k in ("data", "resolution", "epochs", "seed") if k in d.attrs)
+    st = read_settings(d.attrs)  # the study's settings record (or its legacy attributes)
+    settings = ", ".join(f"{k} {v}" for k, v in (("data", st.data), ("resolution", st.resolution),
+                                                  ("epochs", st.epochs), ("tuned", ", ".join(st.tune)))
+                         if v) if st else ""
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [" · ".join(parts)] + ([settings] if settings else []) + [
         f"MACs = multiply-accumulates of conv and linear layers, the FLOPs of the EfficientNet paper. "
@@ -159,6 +163,7 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
                        "Faded: dominated; grey x: over budget."))
     else:
         page.add(_note("no complete trial yet"))
+    _edf_section(page, [d])
     page.add("<h2>History</h2>")
     if d.rows:
         page.add(page.plot(history_figure(history_data(d), chance), 420))
@@ -186,10 +191,9 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
         page.add(_note("no complete trial within budget yet"))
     else:
         page.add(f'<p class="summary">{html.escape(_trial_line(best.row))}</p>')
-        page.add('<div class="grid">'
-                 f'<div><b>shape flow (nas describe)</b><pre id="best-describe">{html.escape(best.describe_text)}</pre>'
-                 f'</div><div><b>genome JSON</b><pre id="best-genome">{html.escape(best.genome_json)}</pre></div>'
-                 "</div>")
+        # one above the other at full width: side by side, the shape-flow table's long rows were cut off
+        page.add(f'<div><b>shape flow (nas describe)</b><pre id="best-describe">{html.escape(best.describe_text)}</pre>'
+                 f'</div><div><b>genome JSON</b><pre id="best-genome">{html.escape(best.genome_json)}</pre></div>')
     ranked = top_k(d, top)
     page.add(f"<h2>Trials (top {len(ranked)} of {len(d.rows)}; click a header to sort)</h2>")
     page.add(_trials_table(ranked, bool(d.latency_label)))
@@ -209,6 +213,16 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
     return page.render(f"nas study {d.name}", _summary(d), trials)
 
 
+def _edf_section(page: _Page, studies: Sequence[StudyData]) -> None:
+    """The error distribution of each study's space (drawn once some space has two complete trials)."""
+    d = edf_data(studies)
+    if any(len(e) > 1 for e in d.errors):
+        page.add("<h2>Error distribution</h2>")
+        page.add(page.plot(edf_figure(d), 400))
+        page.add(_note("Each curve: the share of a space's complete trials (within budget) whose validation error is "
+                       "at most x; a curve further left and steeper is a better space. Dashed: the baselines."))
+
+
 def render_overlay(studies: Sequence[StudyData]) -> str:
     """The overlay page of several studies' fronts as HTML text."""
     page = _Page()
@@ -220,6 +234,7 @@ def render_overlay(studies: Sequence[StudyData]) -> str:
             for o in overlays) + "</div>")
     else:
         page.add(_note("none of the studies has a complete trial yet"))
+    _edf_section(page, studies)
     page.add("<h2>Studies</h2>")
     head = "".join(f"<th{' class=text' if h == 'study' else ''}>{h}</th>"
                    for h in ("study", "trials", "complete", "front", "best accuracy", "MACs budget", "params budget"))

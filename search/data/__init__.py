@@ -53,6 +53,7 @@ from .cache import default_cache_dir
 from .core import MAX_FILE_BYTES, MAX_PIXELS, DataError, ImageData, Limits, Splits, refuse_flat, stratified_split, with_val
 from .decode import decode_one as _decode_one
 from .folders import archive_stem, load_tree
+from .memory import in_memory
 from .synthetic import parse_synthetic, synthetic_splits
 from .torchvision_sets import TORCHVISION_NAMES, DownloadFn, load_torchvision, torchvision_download
 
@@ -101,5 +102,5 @@ def pixel_limit(max_pixels: int | None = None) -> int:
     return int(text)
 
 
-__all__ = ["DataError", "ImageData", "Splits", "load_data", "stratified_split", "synthetic_splits",
+__all__ = ["DataError", "ImageData", "Splits", "in_memory", "load_data", "stratified_split", "synthetic_splits",
            "torchvision_download", "default_cache_dir", "TORCHVISION_NAMES", "MAX_PIXELS", "MAX_FILE_BYTES", "pixel_limit", "_decode_one"]

@@ -83,6 +83,7 @@ class StudySettings:
     train: Mapping[str, Any] = field(default_factory=dict)  # the proxy recipe (TrainConfig fields but seed)
     space: Mapping[str, Any] = field(default_factory=dict)  # the search space, as its to_dict()
     heartbeat_s: int = 10  # every process of the study uses the stored one
+    tune: Mapping[str, Any] = field(default_factory=dict)  # training hyper-parameters drawn per trial: name -> range
     version: int = SCHEMA_VERSION
 
     @property
@@ -238,10 +239,20 @@ def _costs(genome: dict, arch: str, params: int | None, macs: int | None) -> tup
     return arch or arch_string(g), cost.params if params is None else params, cost.macs if macs is None else macs
 
 
+def is_baseline(t: Any) -> bool:
+    """Whether a FrozenTrial trains a hand design of --baselines: it sits beside the search, never in it."""
+    return bool(t.user_attrs.get("baseline"))
+
+
 def counts_toward_trials(t: Any) -> bool:
-    """Whether a FrozenTrial is one of the trials --trials asks for: trained to its end, or pruned."""
-    return t.state.name in ("COMPLETE", "PRUNED") and t.user_attrs.get("status") in (Status.OK.value,
-                                                                                     Status.PRUNED.value)
+    """Whether a FrozenTrial is one of the trials --trials asks for: a searched one trained to its end, or pruned."""
+    return (t.state.name in ("COMPLETE", "PRUNED") and not is_baseline(t)
+            and t.user_attrs.get("status") in (Status.OK.value, Status.PRUNED.value))
+
+
+def owed_by(t: Any) -> bool:
+    """Whether a FrozenTrial takes up one of the --trials: counted, or a searched one running or waiting."""
+    return counts_toward_trials(t) or (t.state.name in ("RUNNING", "WAITING") and not is_baseline(t))
 
 
 def write_attrs(trial: Any, **values: Any) -> None:

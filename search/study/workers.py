@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from .config import SearchConfig, train_config
 from .opening import make_sampler, open_study
 from .progress import Progress
-from .schema import Status, StudySettings, counts_toward_trials, write_attrs
+from .schema import Status, StudySettings, owed_by, write_attrs
 from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_error, storage_lock, transient,
                       warn, with_retry)
 from .trial import Rejected, TrialFailed, enqueued_genome, run_trial
@@ -47,7 +47,7 @@ def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, l
         fail_stale(storage, study._study_id)
         trials = study.get_trials(deepcopy=False)
         waiting = any(t.state == TrialState.WAITING for t in trials)
-        owed = sum(counts_toward_trials(t) or t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
+        owed = sum(map(owed_by, trials))
         if not waiting and cfg.trials is not None and owed >= cfg.trials:
             return None, trials
         # seeded by the number the next trial gets: its genome depends on --seed and the results so far only,

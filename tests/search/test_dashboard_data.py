@@ -4,6 +4,7 @@ import itertools
 import json
 import math
 import random
+import re
 
 import optuna
 import pytest
@@ -248,3 +249,15 @@ def test_all_pairs_of_trials_are_consistent_with_dominance(study):
         if f.on_front[i]:  # nothing within budget dominates a front point
             assert not (f.accuracy[j] >= f.accuracy[i] and f.x[j] <= f.x[i]
                         and (f.accuracy[j], f.x[j]) != (f.accuracy[i], f.x[i]))
+
+
+def test_a_study_made_by_nas_run_shows_its_settings(tmp_path):
+    # the settings line read attributes no run writes any more (data, epochs...): every new study showed none
+    import search
+    from search.dashboard import render_dashboard
+    from test_api import config, fake_train
+
+    result = search.run(config(tmp_path, trials=1, epochs=2), train_fn=fake_train)
+    text = render_dashboard(study_data(result.study), None, None)
+    line = re.search(r'<p class="summary">(data [^<]*)</p>', text).group(1)
+    assert line == "data synthetic:120:8:3, resolution 8, epochs 2"

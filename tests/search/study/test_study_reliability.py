@@ -85,7 +85,8 @@ def postgres_url() -> str:
     """NAS_TEST_POSTGRES when it names a server that answers; the test is skipped otherwise."""
     url = os.environ.get("NAS_TEST_POSTGRES")
     if not url:
-        pytest.skip("NAS_TEST_POSTGRES is not set (.ci/run starts a PostgreSQL server and sets it)")
+        pytest.skip("set NAS_TEST_POSTGRES=postgresql://user:pw@host/db (and install the postgres extra) to run this "
+                    "test; .ci/run starts a server and sets it")
     import sqlalchemy
 
     try:
