@@ -40,6 +40,7 @@ from search.edf import quantiles  # noqa: E402
 VAL_IMAGES = 5000  # the validation split nas run carves from CIFAR-10's 50,000 training images (10 %)
 TEST_IMAGES = 10000
 FORWARD_SHARE = 1 / 3  # a forward pass costs about a third of a training step; used for the plan only
+START_S, TRIAL_S = 10, 3  # planned seconds per nas process (start, data from the cache) and per trial (latency)
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,12 @@ class Protocol:
 
     budget_macs: int = 10_000_000
     samples: int = 12  # random genomes per space
-    proxy_epochs: int = 3
-    proxy_images: int = 4000
-    final_epochs: int = 6
-    final_images: int = 6000
+    # planned for ~35 min on an idle 2-core CPU at 300 training img/s (a 10M-MAC net trains 5,000 images in 8-26 s
+    # there): batch 64 by nas's auto recipe, 156 steps for the proxy, 312 for the final
+    proxy_epochs: int = 2
+    proxy_images: int = 5000
+    final_epochs: int = 4
+    final_images: int = 5000
     seeds: tuple[int, ...] = (0, 1)
     val_images: int = VAL_IMAGES
     test_images: int = TEST_IMAGES
@@ -76,12 +79,14 @@ def plan_text(p: Protocol, baselines: int, rate: float) -> str:
     n = p.plan(baselines)
     train = n["proxy_train"] + n["final_train"]
     evals = n["proxy_eval"] + n["final_eval"]
-    minutes = (train + FORWARD_SHARE * evals) / rate / 60
+    minutes = ((train + FORWARD_SHARE * evals) / rate + START_S * (2 + n["final_runs"])
+               + TRIAL_S * (n["proxy_nets"] + n["final_runs"])) / 60
     return (f"plan: stage 1 {n['proxy_nets']} nets x {p.proxy_epochs} epochs x {p.proxy_images:,} images = "
             f"{n['proxy_train']:,} training image-epochs (+ {n['proxy_eval']:,} validation images); stage 2 "
             f"{n['final_runs']} runs x {p.final_epochs} epochs x {p.final_images:,} = {n['final_train']:,} "
             f"(+ {n['final_eval']:,} validation and test images); in all {train:,} training image-epochs, about "
-            f"{minutes:.0f} min at {rate:g} img/s (evaluation counted at a third of a training step)")
+            f"{minutes:.0f} min at {rate:g} img/s (evaluation counted at a third of a training step, {START_S} s per "
+            f"process, {TRIAL_S} s per trained net)")
 
 
 def default_space() -> str:
@@ -167,6 +172,7 @@ def best_of(work: Path, study: str) -> dict | None:
 def run(args: argparse.Namespace, p: Protocol) -> Path:
     """The whole protocol; returns the JSON written."""
     b = Bench(args.workdir)
+    args.load_start = os.getloadavg()[0]  # with --machine: what else ran meanwhile
     spaces = [default_space(), "free"]
     from search.baselines import YARDSTICKS
 
@@ -223,7 +229,8 @@ def collect(b: Bench, p: Protocol, spaces: list[str], rows: dict, finalists: lis
                       "params": int(float(src["params"])), "val_acc": float(acc),
                       "final_val_acc": [r["val_acc"] for r in runs], "test_acc": [r["test_acc"] for r in runs]})
     protocol = {**asdict(p), "seeds": list(p.seeds), "data": args.data, "wall_time_s": b.wall_s,
-                "planned": p.plan(len(base_rows)), "machine": args.machine, "load_average": os.getloadavg()[0],
+                "planned": p.plan(len(base_rows)), "machine": args.machine,
+                "load_average": {"start": args.load_start, "end": os.getloadavg()[0]},
                 "steps_s": b.ledger}
     for k in ("val_images", "test_images"):
         protocol.pop(k)
@@ -283,7 +290,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, help="studies, trained models, log (default .cache/cpu_evidence[-tiny])")
     ap.add_argument("--out", type=Path, help="where the results go (default bench/results; the workdir with --tiny)")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--rate", type=float, default=350, help="training images/s assumed by the printed plan")
+    ap.add_argument("--rate", type=float, default=300, help="training images/s assumed by the printed plan")
     for field, kind in (("samples", int), ("proxy_epochs", int), ("proxy_images", int), ("final_epochs", int),
                         ("final_images", int)):
         ap.add_argument(f"--{field.replace('_', '-')}", type=kind, help=f"default {getattr(Protocol(), field)}")
