@@ -34,9 +34,11 @@ def round_width(width: int, mult: float, divisor: int = DIVISOR) -> int:
     A multiplier of exactly 1 keeps the width, so the base of a family is the base genome itself
     even where its widths are not multiples of 8.
     """
-    if mult == 1:
-        return width
-    v = width * mult
+    return width if mult == 1 else make_divisible(width * mult, divisor)
+
+
+def make_divisible(v: float, divisor: int = DIVISOR) -> int:
+    """``v`` to the nearest multiple of ``divisor`` (at least ``divisor``), never below 90 % of ``v``."""
     new = max(divisor, int(v + divisor / 2) // divisor * divisor)
     if new < 0.9 * v:  # rounding down must not lose more than 10 %
         new += divisor
@@ -102,11 +104,18 @@ def parse_variant(name: str) -> int:
     return int(s)
 
 
+def group_divisor(group_width: int, expansion: float) -> int:
+    """What a stage's width rounds to: whole groups of its inner conv when grouped (as torchvision's RegNet
+    adjusts widths), else DIVISOR."""
+    e = float(expansion)
+    return math.lcm(DIVISOR, group_width * int(e)) if group_width and e.is_integer() else DIVISOR
+
+
 def scale_genome(g: Genome, width_mult: float, depth_mult: float, resolution: int,
                  dropout: float | None = None) -> Genome:
     """The genome with every width and depth scaled, carrying ``resolution`` (and ``dropout`` if given)."""
-    stages = tuple(replace(st, width=round_width(st.width, width_mult), depth=round_depth(st.depth, depth_mult))
-                   for st in g.stages)
+    stages = tuple(replace(st, width=round_width(st.width, width_mult, group_divisor(st.group_width, st.expansion)),
+                           depth=round_depth(st.depth, depth_mult)) for st in g.stages)
     # a stem of kind "none" has no layers: its width field means nothing and is left alone
     stem = g.stem if g.stem.kind == "none" else replace(g.stem, width=round_width(g.stem.width, width_mult))
     head = replace(g.head, conv_width=round_width(g.head.conv_width, width_mult) if g.head.conv_width else 0,

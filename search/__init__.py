@@ -13,7 +13,7 @@ from space.lazy import lazy_getattr
 __version__ = "0.2.0"
 
 _HOME = {
-    **dict.fromkeys(("SearchResult", "build", "cost", "describe", "genome", "run", "sample"), "api"),
+    **dict.fromkeys(("SearchResult", "build", "cost", "decode", "describe", "encode", "genome", "run", "sample"), "api"),
     **dict.fromkeys(("ConfigError", "RunConfig"), "run_config"),
 }
 

@@ -89,6 +89,42 @@ def sample(resolution: int, channels: int, classes: int, budget: str | int | Non
     raise ConfigError(f"no genome of {tries} drawn fits the budget; give a larger budget or more tries")
 
 
+def encode(model: Model, space: Any = None) -> dict:
+    """The params of the pattern space (the default, or ``space``) that draw ``model``: every decision the search
+    would make for it, each named after the genome field it sets; ConfigError naming the first decision or field
+    that is not a point of the space. ``decode`` of them at the model's own MACs gives the model back."""
+    from .sampling import PatternSpace, SpaceError, encode as encode_params
+
+    the_space, g = _pattern_space(space, PatternSpace), genome(model)
+    try:
+        return encode_params(g, the_space)
+    except SpaceError as e:
+        raise ConfigError(str(e)) from None
+
+
+def decode(params: dict, *, resolution: int, channels: int, classes: int, budget: str | int | None = None,
+           space: Any = None) -> Genome:
+    """The genome ``params`` draw from the pattern space for images of this size, channels and classes, with
+    its widths solved to the top of ``budget`` (MACs, e.g. "400M"; None: the widest the space allows)."""
+    from .sampling import DataShape, Infeasible, PatternSpace, SpaceError, decode as decode_params
+
+    the_space = _pattern_space(space, PatternSpace)
+    the_budget = make_budget(budget) if budget is not None else None
+    try:
+        return decode_params(params, the_space, DataShape(resolution, channels, classes), the_budget)
+    except SpaceError as e:
+        raise ConfigError(str(e)) from None
+    except Infeasible as e:
+        raise ConfigError(f"params: {e}") from None
+
+
+def _pattern_space(space: Any, kind: type) -> Any:
+    the_space = space_of(space)
+    if not isinstance(the_space, kind):
+        raise ConfigError(f"space: encode and decode work on the pattern space; this is the {the_space.kind} space")
+    return the_space
+
+
 @dataclass(frozen=True, eq=False)
 class SearchResult:
     """A finished (or stopped) search: the Optuna study, its trials as a table, the best trial and the front."""
@@ -139,4 +175,5 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-__all__ = ["Callback", "Model", "RunConfig", "SearchResult", "build", "cost", "describe", "genome", "run", "sample"]
+__all__ = ["Callback", "Model", "RunConfig", "SearchResult", "build", "cost", "decode", "describe", "encode", "genome",
+           "run", "sample"]

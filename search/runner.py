@@ -102,13 +102,21 @@ def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
     return f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: {last}"
 
 
-def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
-    """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again.
+def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: Any = None) -> int:
+    """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again. A genome
+    that is a point of ``space`` is enqueued with its params, which the trial stores as a sampled one would.
 
     Returns how many were enqueued now."""
     from space import arch_string
 
+    from .sampling import SpaceError, encode
     from .study import ENQUEUED_KEY, enqueue_genome, genome_key
+
+    def params(g: Any) -> dict | None:
+        try:
+            return encode(g, space) if hasattr(space, "sample") and space.kind == "pattern" else None
+        except SpaceError:
+            return None
 
     have = {(t.user_attrs.get("baseline", ""), genome_key(t.user_attrs[ENQUEUED_KEY]))
             for t in study.get_trials(deepcopy=False) if isinstance(t.user_attrs.get(ENQUEUED_KEY), dict)}
@@ -117,8 +125,9 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log) -> int:
         key = (name, genome_key(g))
         if key not in have:
             have.add(key)
-            enqueue_genome(study, g, **({"baseline": name} if name else {}))
-            log(f"enqueued {name or 'genome'}: {arch_string(g)}")
+            p = params(g)
+            enqueue_genome(study, g, p, **({"baseline": name} if name else {}))
+            log(f"enqueued {name or 'genome'}: {arch_string(g)}{' (a point of the space)' if p else ''}")
             added += 1
     return added
 
@@ -137,7 +146,7 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
     study, _, settings = open_study(p.cfg, p.settings)  # a refused rerun says only why
     if on_open is not None:
         on_open(study, settings)
-    warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log)
+    warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log, p.cfg.space)
     kw = {"callbacks": tuple(callbacks), "train_fn": train_fn} if p.cfg.workers == 1 else {}
     outcome = run_workers(p.cfg, p.data, settings, **kw)
     return study, read_study(study), outcome

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cx import Cx
-from .genome import BLOCK_FACTS, GenomeError, Head, Stage, Stem
+from .genome import BLOCK_FACTS, GenomeError, Head, Stage, Stem, bottleneck_inner
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
@@ -135,36 +135,32 @@ class Basic(nn.Module):
         cx.add(act=True)
 
 
-def bottleneck_inner(c_out: int, expansion: float) -> int:
-    """Width of a bottleneck's 1x1-reduced k x k conv: the output width over the expansion."""
-    return max(1, round(c_out / expansion))
-
-
 class Bottleneck(nn.Module):
-    """ResNet v1.5 bottleneck: 1x1 reduce, k x k (strided), 1x1 expand, SE, shortcut, act."""
+    """ResNet v1.5 bottleneck: 1x1 reduce, k x k (strided, grouped when group_width is set: ResNeXt/RegNet),
+    SE on the inner width squeezed from the block input (RegNetY), 1x1 expand, shortcut, act."""
 
     def __init__(self, c_in: int, c_out: int, stride: int, st: Stage, act: str) -> None:
         super().__init__()
         inner = bottleneck_inner(c_out, st.expansion)
         self.conv1 = conv_bn(c_in, inner, 1, act=act)
-        self.conv2 = conv_bn(inner, inner, st.kernel, stride, act=act)
+        self.conv2 = conv_bn(inner, inner, st.kernel, stride, groups=st.groups, act=act)
+        self.se = SqueezeExcite(inner, _squeeze(c_in, st.se), act) if st.se else nn.Identity()
         self.conv3 = conv_bn(inner, c_out, 1)
-        self.se = SqueezeExcite(c_out, _squeeze(c_out, st.se), act) if st.se else nn.Identity()
         self.shortcut = Shortcut(c_in, c_out, stride, st.shortcut)
         self.act = ACTIVATIONS[act]()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.act(self.se(self.conv3(self.conv2(self.conv1(x)))) + self.shortcut(x))
+        return self.act(self.conv3(self.se(self.conv2(self.conv1(x)))) + self.shortcut(x))
 
     @staticmethod
     def cost(cx: Cx, c_out: int, stride: int, st: Stage) -> None:
         at = cx.geometry()
         inner = bottleneck_inner(c_out, st.expansion)
         cx.conv("conv1", inner, 1)
-        cx.conv("conv2", inner, st.kernel, stride)
-        cx.conv("conv3", c_out, 1, act=False)
+        cx.conv("conv2", inner, st.kernel, stride, groups=st.groups)
         if st.se:
-            cx.squeeze_excite("se", _squeeze(c_out, st.se))
+            cx.squeeze_excite("se", _squeeze(at[2], st.se))
+        cx.conv("conv3", c_out, 1, act=False)
         Shortcut.cost(cx, at, c_out, stride, st.shortcut)
         cx.add(act=True)
 

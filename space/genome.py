@@ -33,7 +33,8 @@ class BlockFacts:
     expands: bool  # takes an expansion ratio other than 1
     expand_layer: bool = False  # its 1x1 expansion conv exists only when the expansion is above 1
     min_width: int = 1  # narrower than this, the design literature prefers the stand-in
-    stand_in: str = ""  # the block used where this one breaks a rule (too narrow, or skip-free in a deep net)
+    stand_in: str = ""  # the block the design notes suggest where this one breaks a rule (too narrow, or skip-free)
+    grouped: bool = False  # its k x k conv may be grouped (group_width channels per group: ResNeXt, RegNet)
 
     def has_residual(self, c_in: int, c_out: int, stride: int) -> bool:
         """Whether a block with this input/output shape adds a skip connection around its layers."""
@@ -48,11 +49,16 @@ class BlockFacts:
 BLOCK_FACTS: dict[str, BlockFacts] = {
     "plain": BlockFacts("pl", "never", 1, False, stand_in="basic"),
     "basic": BlockFacts("res", "always", 2, False),
-    "bottleneck": BlockFacts("bot", "always", 3, True, min_width=256, stand_in="basic"),
+    "bottleneck": BlockFacts("bot", "always", 3, True, min_width=256, stand_in="basic", grouped=True),
     "mbconv": BlockFacts("mb", "same_shape", 3, True, expand_layer=True),
     "dwsep": BlockFacts("dw", "never", 2, False, stand_in="mbconv"),
 }
 BLOCK_KINDS = tuple(BLOCK_FACTS)
+
+
+def bottleneck_inner(c_out: int, expansion: float) -> int:
+    """Width of a bottleneck's 1x1-reduced k x k conv: the output width over the expansion."""
+    return max(1, round(c_out / expansion))
 
 
 class GenomeError(ValueError):
@@ -102,6 +108,7 @@ class Stage:
     se: float = 0.0  # squeeze-and-excitation ratio, 0 = off (mbconv: of the block input, else of the SE'd width)
     downsample: str = "stride"  # stride: first block is strided; maxpool: 2x2 max-pool after the stage (VGG)
     shortcut: str = "projection"  # when shapes change: 1x1 conv + BN, or zeropad (parameter-free, CIFAR ResNet)
+    group_width: int = 0  # bottleneck: channels per group of its k x k conv (RegNet's g), 0 = one group
 
     def __post_init__(self) -> None:
         _one_of(self.block, BLOCK_KINDS, "stage.block")
@@ -117,6 +124,19 @@ class Stage:
                "stage.se", f"SE ratio must be 0 (off) or in (0, 1], got {self.se!r}")
         _one_of(self.downsample, DOWNSAMPLES, "stage.downsample")
         _one_of(self.shortcut, SHORTCUTS, "stage.shortcut")
+        _check(isinstance(self.group_width, int) and not isinstance(self.group_width, bool) and self.group_width >= 0,
+               "stage.group_width", f"must be 0 (one group) or a whole number of channels, got {self.group_width!r}")
+        if self.group_width:
+            _check(BLOCK_FACTS[self.block].grouped, "stage.group_width",
+                   f"only bottleneck blocks have a grouped conv; {self.block} takes 0, got {self.group_width}")
+            inner = bottleneck_inner(self.width, self.expansion)
+            _check(inner % self.group_width == 0, "stage.group_width",
+                   f"the {inner}-channel inner conv does not split into groups of {self.group_width}")
+
+    @property
+    def groups(self) -> int:
+        """Groups of the block's k x k conv (1 unless group_width is set)."""
+        return bottleneck_inner(self.width, self.expansion) // self.group_width if self.group_width else 1
 
 
 @dataclass(frozen=True)
@@ -243,6 +263,8 @@ def stage_string(s: Stage) -> str:
     out = f"{BLOCK_FACTS[s.block].short}_d{s.depth}_w{s.width}_s{s.stride}_k{s.kernel}"
     if s.expansion != 1:
         out += f"_e{_fmt(s.expansion)}"
+    if s.group_width:
+        out += f"_g{s.group_width}"
     if s.se:
         out += "_se" + _fmt(s.se).lstrip("0")
     if s.downsample == "maxpool":

@@ -32,6 +32,12 @@ def _mbconv_net(rows: tuple[tuple[float, int, int, int, int], ...], se: float, a
     return Genome(stages, Stem("conv3x3", 32), Head(conv_width=1280, dropout=dropout), activation=act)
 
 
+def _regnet(rows: tuple[tuple[int, int], ...], group_width: int, se: float) -> Genome:
+    # rows: (blocks, width) per stage; RegNet's X block is a bottleneck of ratio 1 with a grouped 3x3, Y adds SE
+    stages = tuple(Stage("bottleneck", d, w, 2, group_width=group_width, se=se) for d, w in rows)
+    return Genome(stages, Stem("conv3x3", 32))
+
+
 MOBILENET_V2 = ((1, 16, 1, 1, 3), (6, 24, 2, 2, 3), (6, 32, 3, 2, 3), (6, 64, 4, 2, 3),
                 (6, 96, 3, 1, 3), (6, 160, 3, 2, 3), (6, 320, 1, 1, 3))
 EFFICIENTNET_B0 = ((1, 16, 1, 1, 3), (6, 24, 2, 2, 3), (6, 40, 2, 2, 5), (6, 80, 3, 2, 3),
@@ -45,6 +51,8 @@ PRESETS: dict[str, Callable[[], Genome]] = {
     "vgg16_bn": _vgg16_bn,
     "mobilenet_v2": lambda: _mbconv_net(MOBILENET_V2, 0.0, "relu6", 0.2),
     "efficientnet_b0": lambda: _mbconv_net(EFFICIENTNET_B0, 0.25, "silu", 0.2),
+    "regnet_x_400mf": lambda: _regnet(((1, 32), (2, 64), (7, 160), (12, 400)), 16, 0.0),
+    "regnet_y_400mf": lambda: _regnet(((1, 48), (3, 104), (6, 208), (6, 440)), 8, 0.25),
     "resnet20": lambda: _cifar_resnet(3),
     "resnet56": lambda: _cifar_resnet(9),
 }
@@ -57,6 +65,8 @@ DESCRIPTIONS: dict[str, str] = {
     "vgg16_bn": "VGG-16 with batch norm, torchvision vgg16_bn, ImageNet 224",
     "mobilenet_v2": "MobileNetV2 1.0 (Sandler et al. 2018), torchvision mobilenet_v2, ImageNet 224",
     "efficientnet_b0": "EfficientNet-B0 (Tan & Le 2019), torchvision efficientnet_b0, ImageNet 224",
+    "regnet_x_400mf": "RegNetX-400MF (Radosavovic et al. 2020), torchvision regnet_x_400mf, ImageNet 224",
+    "regnet_y_400mf": "RegNetY-400MF (RegNetX + squeeze-excitation), torchvision regnet_y_400mf, ImageNet 224",
     "resnet20": "CIFAR ResNet-20 (He et al. 2016, option A shortcuts), 32x32, 10 classes",
     "resnet56": "CIFAR ResNet-56 (option A shortcuts), 32x32, 10 classes",
 }

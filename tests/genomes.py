@@ -4,6 +4,7 @@ import random
 from dataclasses import replace
 
 from space import ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, Head, Stage, Stem
+from space.genome import bottleneck_inner
 
 
 def random_genome(rng: random.Random, resolution: int = 32) -> Genome:
@@ -12,10 +13,13 @@ def random_genome(rng: random.Random, resolution: int = 32) -> Genome:
     for i in range(rng.randint(1, 4)):
         block = rng.choice(BLOCK_KINDS)
         exp = rng.choice((1, 2, 4, 6)) if block in ("mbconv", "bottleneck") else 1
-        stages.append(Stage(block, rng.randint(1, 2), rng.choice((8, 16, 24, 32)), rng.choice((1, 2)),
+        width = rng.choice((8, 16, 24, 32))
+        groups = [0] + [g for g in (2, 4, 8) if block == "bottleneck" and bottleneck_inner(width, exp) % g == 0]
+        stages.append(Stage(block, rng.randint(1, 2), width, rng.choice((1, 2)),
                             rng.choice(KERNELS), exp, rng.choice((0, 0.25, 0.5)),
                             rng.choice(("stride", "stride", "maxpool")) if block == "plain" else "stride",
-                            "zeropad" if block == "basic" and rng.random() < 0.3 else "projection"))
+                            "zeropad" if block == "basic" and rng.random() < 0.3 else "projection",
+                            rng.choice(groups)))
     # zeropad cannot shrink channels: fall back to projection where a stage narrows
     c, fixed = 0, []
     for st in stages:

@@ -13,17 +13,20 @@ from .common import say
 
 
 def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
-    """Sample n genomes as the search would; print the summary (and the genomes with --json); write nothing."""
+    """Sample n genomes as the search would (trial k with the sampler ``nas run`` seeds for trial k, so they are
+    the genomes a new study with these settings trains first, before any trial has finished); print the
+    summary (and each sample's params and genome with --json); write nothing."""
     from ..sampling import DataShape, dry_run as sample_dry
     from ..study import make_sampler
 
     shape = DataShape(settings.resolution, settings.channels, settings.num_classes)
-    report = sample_dry(cfg.space, shape, cfg.budget, len(settings.objectives), n, make_sampler(cfg, 0))
+    report = sample_dry(cfg.space, shape, cfg.budget, len(settings.objectives), n, lambda k: make_sampler(cfg, k))
     q = report.quality._asdict()
     fit = len(report.sampled)
     if as_json:
-        print(json.dumps({"genomes": [g.to_dict() for g in report.genomes], "sampled": n, "fit": fit,
-                          "rejected": report.rejected, "summary": q}, indent=2))
+        samples = [{"params": p, "genome": s.genome.to_dict()} for p, s in zip(report.params, report.sampled)]
+        print(json.dumps({"samples": samples, "rejected": report.rejected, "sampled": n, "fit": fit,
+                          "genomes": [s["genome"] for s in samples], "summary": q}, indent=2))
         return 0
     lo, mid, hi = q["macs_share"]
     print(f"dry run: {n} genomes sampled as the search would (nothing trained, nothing written); {fit} fit the "
@@ -32,6 +35,8 @@ def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
           f"{q['near_top']:.0%} within 80-100 %\n"
           f"  design rules: {q['rules_ok']:.0%} all ok; widths never shrink {q['non_decreasing']:.0%}; last map "
           f"2-8 px {q['last_map_ok']:.0%}; receptive field >= 70 % of the input {q['rf_ok']:.0%}\n"
+          f"  shape: stages {q['stage_counts']}, stems {q['stems']}; {q['shallow']:.0%} with <= 10 weighted layers; "
+          f"{q['distinct_per_1000']:.0f} distinct architectures per 1,000\n"
           f"  time per trial: not known before a trial has run")
     return 0
 

@@ -14,17 +14,20 @@ API the study calls:
   the message to refuse a budget no network of the space can meet, before any trial.
 - ``dry_run(space, shape, budget, objectives_count, n, sampler) -> DryRun``: sample as the search would,
   train nothing, and summarise budget fit and design-rule pass rates (``Quality``).
+- ``encode(genome, space) -> params`` and ``decode(params, space, shape, budget) -> genome``: the pattern space's
+  params of a genome and back (``decode(encode(g), ..., budget=cost(g))`` is ``g`` for every genome it holds);
+  ``label_mismatches(params, genome)``: params named after a genome field that do not hold its value.
 """
 
 from .base import DataShape, Infeasible, Sampled, SpaceError, Suggest
 from .free import SearchSpace, fit_to_budget, sample_genome, scale_widths
 from .load import Space, load_space, space_from_dict
-from .pattern import PatternSpace
+from .pattern import PatternSpace, decode, encode, label_mismatches
 from .quality import DryRun, Quality, dry_run, measure, summarise
 from .solve import feasible_range, refusal
 
 __all__ = [
     "DataShape", "DryRun", "Infeasible", "PatternSpace", "Quality", "Sampled", "SearchSpace", "Space", "SpaceError",
-    "Suggest", "dry_run", "feasible_range", "fit_to_budget", "load_space", "measure", "refusal", "sample_genome",
-    "scale_widths", "space_from_dict", "summarise",
+    "Suggest", "decode", "dry_run", "encode", "feasible_range", "fit_to_budget", "label_mismatches", "load_space",
+    "measure", "refusal", "sample_genome", "scale_widths", "space_from_dict", "summarise",
 ]

@@ -29,9 +29,9 @@ class Suggest(Protocol):
 
     def suggest_categorical(self, name: str, choices: Any) -> Any: ...
 
-    def suggest_int(self, name: str, low: int, high: int) -> int: ...
+    def suggest_int(self, name: str, low: int, high: int, *, log: bool = False) -> int: ...
 
-    def suggest_float(self, name: str, low: float, high: float) -> float: ...
+    def suggest_float(self, name: str, low: float, high: float, *, log: bool = False) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,11 @@ class Sampled:
     """A trial's network and the size solved to fit it into the budget (store these as user attributes)."""
 
     genome: Genome  # the network to train
-    width_mult: float  # solved width multiplier (pattern: relative to a 16-channel first stage)
-    depth_mult: float  # solved depth multiplier, 1 unless width alone could not reach the target
+    width_mult: float  # solved width multiplier (pattern: the stem's width before rounding over 16)
+    depth_mult: float  # solved depth multiplier (free space; 1 in the pattern space, whose depths are params)
     widths: tuple[int, ...]  # resulting stage widths
     depths: tuple[int, ...]  # resulting blocks per stage
     target: float = 1.0  # the share of the budget the size was solved for
-    growth_kept: float = 1.0  # share of the sampled growth above the space's least that fit (pattern space)
 
     def __post_init__(self) -> None:
         if not self.width_mult > 0:
@@ -57,8 +56,7 @@ class Sampled:
     def attrs(self) -> dict:
         """The solved size as JSON-ready user attributes."""
         return {"width_mult": round(self.width_mult, 6), "depth_mult": round(self.depth_mult, 6),
-                "widths": list(self.widths), "depths": list(self.depths), "target": round(self.target, 6),
-                "growth_kept": round(self.growth_kept, 6)}
+                "widths": list(self.widths), "depths": list(self.depths), "target": round(self.target, 6)}
 
 
 def pick(trial: Suggest, name: str, choices: tuple) -> Any:
@@ -66,14 +64,19 @@ def pick(trial: Suggest, name: str, choices: tuple) -> Any:
     return choices[0] if len(choices) == 1 else trial.suggest_categorical(name, list(choices))
 
 
-def pick_int(trial: Suggest, name: str, pair: tuple[int, int]) -> int:
-    """A whole number in ``[lo, hi]``; a one-value range asks nothing."""
-    return pair[0] if pair[0] == pair[1] else trial.suggest_int(name, pair[0], pair[1])
+def pick_int(trial: Suggest, name: str, pair: tuple[int, int], log: bool = False) -> int:
+    """A whole number in ``[lo, hi]`` (log-uniform with ``log``); a one-value range asks nothing."""
+    if pair[0] == pair[1]:
+        return pair[0]
+    return trial.suggest_int(name, pair[0], pair[1], log=True) if log else trial.suggest_int(name, pair[0], pair[1])
 
 
-def pick_float(trial: Suggest, name: str, pair: tuple[float, float]) -> float:
-    """A number in ``[lo, hi]``; a one-value range asks nothing."""
-    return float(pair[0]) if pair[0] == pair[1] else trial.suggest_float(name, float(pair[0]), float(pair[1]))
+def pick_float(trial: Suggest, name: str, pair: tuple[float, float], log: bool = False) -> float:
+    """A number in ``[lo, hi]`` (log-uniform with ``log``); a one-value range asks nothing."""
+    lo, hi = float(pair[0]), float(pair[1])
+    if lo == hi:
+        return lo
+    return trial.suggest_float(name, lo, hi, log=True) if log else trial.suggest_float(name, lo, hi)
 
 
 class Extreme:
@@ -90,10 +93,10 @@ class Extreme:
             return min(choices) if self.high else max(choices)
         return max(choices) if self.high else min(choices)
 
-    def suggest_int(self, name: str, low: int, high: int) -> int:
+    def suggest_int(self, name: str, low: int, high: int, *, log: bool = False) -> int:
         return high if self.high else low
 
-    def suggest_float(self, name: str, low: float, high: float) -> float:
+    def suggest_float(self, name: str, low: float, high: float, *, log: bool = False) -> float:
         return high if self.high else low
 
 
@@ -125,10 +128,11 @@ def check_range(pair: tuple, name: str, lo: float, hi: float, whole: bool = True
                          f"{lo} <= min <= max <= {hi}, got {list(pair)}")
 
 
-def check_head_widths(values: tuple) -> None:
+def check_head_widths(values: tuple, name: str = "head_widths") -> None:
+    """Widths where 0 means none."""
     for i, w in enumerate(values):
-        if not isinstance(w, int) or w < 0:
-            raise SpaceError(f"space.head_widths[{i}]: must be 0 or a positive width, got {w!r}")
+        if not isinstance(w, int) or isinstance(w, bool) or w < 0:
+            raise SpaceError(f"space.{name}[{i}]: must be 0 or a positive width, got {w!r}")
 
 
 def space_dict(space: Any) -> dict:

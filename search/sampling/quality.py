@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import optuna
 
-from space import BLOCK_FACTS, Genome, complexity, stem_channels
-from space.rules import GROWTH, MIN_LAST_MAP, RF_COVERAGE, SKIP_DEPTH, design_notes, halvings, longest_skip_free, \
-    rules_ok
+from space import BLOCK_FACTS, Genome, arch_string, complexity, stem_channels
+from space.rules import GROWTH, MIN_LAST_MAP, RF_COVERAGE, SKIP_DEPTH, conv_depth, design_notes, halvings, \
+    longest_skip_free, rules_ok
 
 from ..budget import Budget
 from .base import DataShape, Infeasible, Sampled
+from .pattern import label_mismatches
+from .pattern.sizing import kxk_share
 
 LAST_MAP = (MIN_LAST_MAP, 8)  # a GAP head wants the last map between these sizes
 NEAR_TOP = 0.8  # "near the top of the budget" starts at this share of it
+PILE = 4  # a stage this many times deeper than every other is a pile of blocks
+SHALLOW = 10  # this many weighted layers or fewer is a shallow net
 
 
 class Measure(NamedTuple):
@@ -32,18 +37,34 @@ class Measure(NamedTuple):
     macs_share: float | None  # MACs over the budget's max MACs (None without one)
     rules_ok: bool  # no "note:" among the design notes
     width_mult: float
+    mislabelled: int  # params named after a genome field that do not hold that field's value
+    widest: int  # widest stage output
+    widest_kxk: int  # widest k x k conv of a stage (a bottleneck's output over its expansion), what max_width caps
+    pile: bool  # one stage PILE x deeper than every other
+    weighted_layers: int  # conv and linear layers on the longest path
+    depth_falls: bool  # a stage shallower than the one before, the last stage aside
+    stages: int
+    stem: str
+    arch: str
 
 
-def measure(s: Sampled, budget: Budget) -> Measure:
-    """The statistics of one sampled network."""
+def measure(s: Sampled, budget: Budget, params: dict[str, Any] | None = None) -> Measure:
+    """The statistics of one sampled network (``params``: the trial's, to check their labels)."""
     g, c = s.genome, complexity(s.genome)
     widths = [stem_channels(g), *(st.width for st in g.stages)] if g.stem.kind != "none" else [
         st.width for st in g.stages]
     bad = sum(not GROWTH[0] <= b / a <= GROWTH[1] for _, a, b in halvings(g, c))
     narrow = any(st.width < BLOCK_FACTS[st.block].min_width for st in g.stages)
+    depths = [st.depth for st in g.stages]
+    pile = len(depths) > 1 and any(all(d >= PILE * e for j, e in enumerate(depths) if j != i)
+                                   for i, d in enumerate(depths))
     return Measure(all(a <= b for a, b in zip(widths, widths[1:])), bad, narrow, longest_skip_free(g),
                    min(st.width for st in g.stages), c.stages[-1].size, c.receptive_field / c.resolution,
-                   c.macs / budget.max_macs if budget.max_macs else None, rules_ok(design_notes(g, c)), s.width_mult)
+                   c.macs / budget.max_macs if budget.max_macs else None, rules_ok(design_notes(g, c)), s.width_mult,
+                   len(label_mismatches(params or {}, g)), max(st.width for st in g.stages),
+                   max(round(st.width * kxk_share(st.block, st.expansion)) for st in g.stages), pile, conv_depth(g),
+                   any(b < a for a, b in zip(depths[:-2], depths[1:-1])), len(g.stages), g.stem.kind,
+                   arch_string(g))
 
 
 class Quality(NamedTuple):
@@ -63,9 +84,19 @@ class Quality(NamedTuple):
     rules_ok: float
     last_map_ok: float
     rf_ok: float
+    mislabelled: float  # nets with a param that does not hold its genome field's value
+    over_cap: float  # nets with a k x k conv wider than the cap (see ``cap``)
+    cap: int
+    wide_outputs: float  # nets with a stage output wider than the cap (bottleneck outputs may be, as ResNet-50's)
+    pile: float  # one stage PILE x deeper than every other
+    shallow: float  # SHALLOW weighted layers or fewer
+    depth_falls: float  # depths falling before the last stage
+    stage_counts: dict  # {stages: nets}
+    stems: dict  # {stem kind: nets}
+    distinct_per_1000: float  # distinct architectures per 1,000 nets
 
 
-def summarise(measures: list[Measure], rejected: int, narrow_limit: int) -> Quality:
+def summarise(measures: list[Measure], rejected: int, narrow_limit: int, cap: int = 1024) -> Quality:
     """Aggregate the measures of the fitted networks."""
     n = len(measures)
 
@@ -82,7 +113,12 @@ def summarise(measures: list[Measure], rejected: int, narrow_limit: int) -> Qual
         share(m.macs_share is not None and NEAR_TOP <= m.macs_share <= 1 for m in measures),
         (shares[0], statistics.median(shares), shares[-1]), share(m.rules_ok for m in measures),
         share(LAST_MAP[0] <= m.last_map <= LAST_MAP[1] for m in measures),
-        share(m.rf_share >= RF_COVERAGE for m in measures))
+        share(m.rf_share >= RF_COVERAGE for m in measures), share(m.mislabelled > 0 for m in measures),
+        share(m.widest_kxk > cap for m in measures), cap, share(m.widest > cap for m in measures),
+        share(m.pile for m in measures),
+        share(m.weighted_layers <= SHALLOW for m in measures), share(m.depth_falls for m in measures),
+        dict(sorted(Counter(m.stages for m in measures).items())), dict(Counter(m.stem for m in measures)),
+        1000 * len({m.arch for m in measures}) / n if n else 0.0)
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,7 @@ class DryRun:
     """What a search would train, without training: the sampled networks and their statistics."""
 
     sampled: tuple[Sampled, ...]
+    params: tuple[dict, ...]  # each sampled net's trial params, in the same order
     rejected: int
     quality: Quality
 
@@ -99,16 +136,26 @@ class DryRun:
         return tuple(s.genome for s in self.sampled)
 
 
+SamplerFor = Callable[[int], optuna.samplers.BaseSampler]
+
+
 def dry_run(space, shape: DataShape, budget: Budget, objectives_count: int, n: int,
-            sampler: optuna.samplers.BaseSampler, narrow_limit: int = 16) -> DryRun:
-    """Sample ``n`` trials through an in-memory study as the search would; each is told failed, so none is learned."""
-    study = optuna.create_study(sampler=sampler, directions=["maximize"] * objectives_count)
-    out, rejected = [], 0
-    for _ in range(n):
+            sampler: optuna.samplers.BaseSampler | SamplerFor, narrow_limit: int = 16) -> DryRun:
+    """Sample ``n`` trials through an in-memory study as the search would, training nothing; each is told failed,
+    so none is learned. ``sampler`` may be a function of the trial number, as ``nas run`` seeds one sampler per
+    trial: then trial k here draws what the search's trial k draws before any trial has finished."""
+    sampler_for = (lambda k: sampler) if isinstance(sampler, optuna.samplers.BaseSampler) else sampler
+    study = optuna.create_study(sampler=sampler_for(0), directions=["maximize"] * objectives_count)
+    out, params, rejected = [], [], 0
+    for k in range(n):
+        study.sampler = sampler_for(k)
         trial = study.ask()
         try:
             out.append(space.sample(trial, shape, budget, objectives_count))
+            params.append(dict(trial.params))
         except Infeasible:
             rejected += 1
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
-    return DryRun(tuple(out), rejected, summarise([measure(s, budget) for s in out], rejected, narrow_limit))
+    cap = getattr(space, "max_width", 1024)
+    return DryRun(tuple(out), tuple(params), rejected,
+                  summarise([measure(s, budget, p) for s, p in zip(out, params)], rejected, narrow_limit, cap))

@@ -17,6 +17,7 @@ from .schema import Status, StudySettings, write_attrs
 
 TrainFn = Callable[..., Any]  # (model, data, cfg, device, on_epoch=..., on_step=...) -> TrainResult-like
 ENQUEUED_KEY = "enqueued_genome"  # the trial user attribute holding the genome an enqueued trial trains
+ENQUEUED_PARAMS_KEY = "enqueued_params"  # and, when the genome is a point of the study's space, the params drawing it
 
 
 class Rejected(Exception):
@@ -44,9 +45,11 @@ def genome_key(g: Genome | dict) -> str:
     return json.dumps(g.to_dict() if isinstance(g, Genome) else g, sort_keys=True)
 
 
-def enqueue_genome(study: optuna.Study, g: Genome, **attrs: Any) -> None:
-    """Add a waiting trial that trains ``g`` as it is (no sampling) when a worker claims it."""
-    study.enqueue_trial({}, user_attrs={ENQUEUED_KEY: g.to_dict(), **attrs})
+def enqueue_genome(study: optuna.Study, g: Genome, params: dict | None = None, **attrs: Any) -> None:
+    """Add a waiting trial that trains ``g`` as it is when a worker claims it; with ``params`` (the space's params
+    of ``g``) the trial also stores those, so the sampler learns from it as from any trial."""
+    extra = {ENQUEUED_PARAMS_KEY: params} if params else {}
+    study.enqueue_trial(params or {}, user_attrs={ENQUEUED_KEY: g.to_dict(), **extra, **attrs})
 
 
 def enqueued_genome(trial: Any) -> Genome | None:
@@ -81,6 +84,20 @@ def sample(trial: Any, settings: StudySettings, space: Any) -> Any:
         raise Rejected(str(e)) from None
 
 
+def replay(trial: Any, settings: StudySettings, space: Any) -> None:
+    """Have an enqueued genome's trial suggest the params it was enqueued with, so the study stores them (its
+    genome is trained as given: at another budget the params may draw other widths, or fall outside a range
+    the budget narrows, which Optuna allows for enqueued values)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "fixed parameter ... out of the range": expected, see above
+        try:
+            sample(trial, settings, space)
+        except Rejected:
+            pass
+
+
 def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: StudySettings, space: Any,
               train: TrainConfig, device: str | None, pruner_name: str, log: Callable[[str], None] = print,
               train_fn: TrainFn | None = None, on_step: Callable[[int, int], None] | None = None,
@@ -92,6 +109,8 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: Stu
         genome, solved = sampled.genome, sampled.attrs()
     else:
         solved = None
+        if trial.user_attrs.get(ENQUEUED_PARAMS_KEY):
+            replay(trial, settings, space)
     cost = record_genome(trial, genome, **({"solved": solved} if solved else {}))
     if not settings.budget.fits(cost.macs, cost.params):
         raise Rejected(f"{cost.macs:,} MACs and {cost.params:,} params are outside the budget")

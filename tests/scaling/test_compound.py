@@ -159,3 +159,9 @@ def test_scale_family_arguments():
     with pytest.raises(ValueError, match="B0 ... B9"):
         scale_family(preset("resnet18"), 10, coefficients=PAPER)
     assert math.isclose(macs_growth(scale_family(preset("resnet18"), 0, coefficients=PAPER)), 1.0)
+
+
+def test_grouped_stages_scale_to_whole_groups():
+    # 160 x 1.1 = 176 and 400 x 1.1 = 440: 440 is not a multiple of regnet_x's 16-channel groups, so it rounds to 448
+    g = scale_genome(preset("regnet_x_400mf"), 1.1, 1.0, 224)
+    assert [st.width for st in g.stages] == [32, 64, 176, 448] and all(st.width % 16 == 0 for st in g.stages)

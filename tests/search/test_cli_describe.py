@@ -36,7 +36,8 @@ def test_describe_text_table(capsys):
 def test_presets_lists_all(capsys):
     assert main(["presets", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    assert len(rows) == 9 and rows["efficientnet_b0"]["macs"] == 385_814_752
+    assert len(rows) == 11 and rows["efficientnet_b0"]["macs"] == 385_814_752
+    assert (rows["regnet_y_400mf"]["params"], rows["regnet_y_400mf"]["macs"]) == (4_344_144, 401_842_848)
 
 
 def test_build_writes_torchscript_that_loads_without_the_package(tmp_path):

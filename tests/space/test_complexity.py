@@ -43,6 +43,17 @@ def test_every_block_type_with_and_without_se(block, se):
     assert (cost.params, cost.macs) == measured(g)
 
 
+@pytest.mark.parametrize("group_width", [8, 16, 32])
+@pytest.mark.parametrize("se", [0.0, 0.25])
+def test_grouped_bottleneck_with_and_without_se(group_width, se):
+    # RegNet's block: bottleneck ratio 1, grouped k x k, SE on the inner width squeezed from the block input
+    g = Genome((Stage("bottleneck", 2, 32, 2, 3, 1, se, group_width=group_width),
+                Stage("bottleneck", 2, 64, 2, 5, 2, se, group_width=group_width)), Stem("conv3x3", 24),
+               resolution=32, num_classes=10)
+    cost = complexity(g)
+    assert (cost.params, cost.macs) == measured(g)
+
+
 @pytest.mark.parametrize("stem", STEM_KINDS)
 def test_every_stem(stem):
     g = Genome((Stage("basic", 1, 32, 2),), Stem(stem, 24, 4), resolution=64, num_classes=10)

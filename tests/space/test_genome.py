@@ -33,6 +33,16 @@ def test_bad_stage_fields_name_the_field_and_allowed_values(change, field):
         Stage(**d)
 
 
+@pytest.mark.parametrize("stage, message", [
+    (dict(block="basic", depth=1, width=64, group_width=16), "only bottleneck blocks have a grouped conv"),
+    (dict(block="bottleneck", depth=1, width=64, expansion=4, group_width=32), "16-channel inner conv"),
+    (dict(block="bottleneck", depth=1, width=64, group_width=-8), "must be 0"),
+])
+def test_group_width_errors_name_the_field(stage, message):
+    with pytest.raises(GenomeError, match=f"stage.group_width: .*{message}"):
+        Stage(**stage)
+
+
 def test_kernel_error_lists_the_allowed_values():
     with pytest.raises(GenomeError, match=r"stage.kernel: must be one of 3, 5, 7; got 4"):
         Stage("basic", 1, 8, kernel=4)

@@ -7,10 +7,14 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from space import PRESETS, build, complexity, preset
 
-IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "vgg16_bn", "mobilenet_v2", "efficientnet_b0"]
+IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "vgg16_bn", "mobilenet_v2", "efficientnet_b0",
+            "regnet_x_400mf", "regnet_y_400mf"]
 EXPECTED_PARAMS = {"resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
                    "resnet101": 44_549_160, "vgg16_bn": 138_365_992, "mobilenet_v2": 3_504_872,
-                   "efficientnet_b0": 5_288_548, "resnet20": 269_722, "resnet56": 853_018}
+                   "efficientnet_b0": 5_288_548, "regnet_x_400mf": 5_495_976, "regnet_y_400mf": 4_344_144,
+                   "resnet20": 269_722, "resnet56": 853_018}
+# torchvision's GFLOPS column rounds to 0.414 and 0.402; a forward pass counts these multiply-adds exactly
+EXACT_MACS = {"regnet_x_400mf": 413_812_608, "regnet_y_400mf": 401_842_848}
 
 
 @pytest.mark.parametrize("name", IMAGENET)
@@ -22,13 +26,22 @@ def test_imagenet_presets_equal_torchvision(name):
     assert abs(cost.macs / 1e9 - published_gmacs) / published_gmacs < 0.01
 
 
-@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "efficientnet_b0"])
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2", "efficientnet_b0", "regnet_x_400mf", "regnet_y_400mf"])
 def test_imagenet_preset_macs_equal_torchvision_forward(name):
     reference = getattr(torchvision.models, name)(weights=None).eval()
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
         reference(torch.zeros(1, 3, 224, 224))
     assert complexity(preset(name)).macs == counter.get_total_flops() // 2
+    if name in EXACT_MACS:
+        assert complexity(preset(name)).macs == EXACT_MACS[name]
+
+
+def test_regnet_y_squeezes_its_first_block_from_the_input_width():
+    # DESIGN-SPACES.md: in regnet_y_400mf's first block, SE squeezes 48 channels to 8 (0.25 x the 32 input channels)
+    se = build(preset("regnet_y_400mf")).stages[0][0].se
+    assert (se.reduce.in_channels, se.reduce.out_channels) == (48, 8)
+    assert preset("regnet_x_400mf").stages[3].groups == 25 and preset("regnet_y_400mf").stages[3].groups == 55
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -1,0 +1,131 @@
+"""Drawing a plan: the macro-structure (stem, stage count, strides) and per stage the block, its options and its
+width growth. Strides and growth are drawn last, each at most what still fits the budget at the narrowest widths
+with the least depths that cover the input, so no later decision is left without a feasible answer."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from space import BLOCK_FACTS, Stem, stem_size
+
+from ...budget import Budget
+from ..base import DataShape, Suggest, pick, pick_float, pick_int
+from .sizing import Plan, fits, floor_for, largest_float, shallowest
+from .space import PatternSpace
+
+FIRST_GROWTH = (0.5, 4.0)  # first stage's width over the stem's: MobileNetV2 halves it, ResNet-50 quadruples it
+FLAT_GROWTH = (1.0, 2.0)  # a stage that keeps the resolution may still widen (MobileNetV2, EfficientNet)
+LAST_MAP = (4, 8)  # halve until the last map is 4-8 px, as ResNet (7), CIFAR ResNets (8) and EfficientNet (7)
+AUTO_STEMS = ((127, ("cifar", "conv3x3")), (1 << 30, ("conv3x3", "resnet")))  # (largest input, stems)
+AUTO_STAGES = ((127, (3, 5)), (1 << 30, (4, 7)))  # (largest input, [min, max] stages)
+
+
+def by_size(table: tuple, resolution: int) -> tuple:
+    """The entry of a (largest input, value) table for this input size."""
+    return next(value for largest, value in table if resolution <= largest)
+
+
+def stems_for(space: PatternSpace, resolution: int) -> tuple[str, ...]:
+    """The stems the space offers at this input size."""
+    return space.stems or by_size(AUTO_STEMS, resolution)
+
+
+def halvings(size: int) -> tuple[int, int]:
+    """The fewest and most stride-2 stages that bring a map of ``size`` px into LAST_MAP."""
+    least, x = 0, size
+    while x > LAST_MAP[1]:
+        x, least = (x + 1) // 2, least + 1
+    most, x = 0, size
+    while (x + 1) // 2 >= LAST_MAP[0]:
+        x, most = (x + 1) // 2, most + 1
+    return least, max(least, most)
+
+
+def _allowed(size: int, left: int) -> tuple[int, ...]:
+    """The strides a stage may take with ``left`` stages (itself included) to bring ``size`` into LAST_MAP."""
+    least, most = halvings(size)
+    return tuple(s for s, ok in ((1, least <= left - 1), (2, most >= 1)) if ok)
+
+
+def _earliest(size: int, left: int) -> tuple[int, ...]:
+    """The cheapest strides for the stages left: halve as early as allowed."""
+    out = []
+    for j in range(left):
+        out.append(max(_allowed(size, left - j)))
+        size = (size + 1) // 2 if out[-1] == 2 else size
+    return tuple(out)
+
+
+def _ranges(space: PatternSpace, strides: tuple[int, ...]) -> list[tuple[float, float]]:
+    return [FIRST_GROWTH if i == 0 else space.growth if s == 2 else FLAT_GROWTH for i, s in enumerate(strides)]
+
+
+def _least_growth(space: PatternSpace, p: Plan) -> Plan:
+    return replace(p, growth=tuple(r[0] for r in _ranges(space, p.strides)))
+
+
+def draw_plan(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget) -> Plan:
+    """Stem and stage count; per stage block, kernel, expansion, groups and SE; the head; then the strides (a
+    stride of 1 only where it can still fit ``aim``) and each stage's width growth (at most what still fits);
+    then the shortcut kind."""
+    stem = pick(trial, "stem", stems_for(space, data.resolution))
+    activation = pick(trial, "activation", space.activations)
+    size = stem_size(Stem(stem, 8, space.patch), data.resolution)
+    lo, hi = space.stages or by_size(AUTO_STAGES, data.resolution)
+    least = halvings(size)[0]
+    n = pick_int(trial, "stages", (min(8, max(lo, least)), min(8, max(hi, least))))
+    blocks, kernels, exps, groups, se = [], [], [], [], []
+    for i in range(n):
+        block = pick(trial, f"s{i}_block", space.blocks)
+        facts = BLOCK_FACTS[block]
+        kernels.append(pick(trial, f"s{i}_kernel", space.kernels))
+        # an inverted residual expands its input, a bottleneck reduces its width: two lists, so two names
+        # (Optuna keeps one list of choices per name)
+        e = (pick(trial, f"s{i}_expansion", space.expansions) if facts.expand_layer else
+             pick(trial, f"s{i}_bottleneck_expansion", space.bottleneck_expansions) if facts.expands else 1.0)
+        groups.append(pick(trial, f"s{i}_group_width", space.group_widths) if facts.grouped and e == 1 else 0)
+        se.append(pick(trial, f"s{i}_se", space.se))
+        blocks.append(block)
+        exps.append(e)
+    p = Plan(stem, activation, _earliest(size, n), tuple(blocks), tuple(kernels), tuple(exps), tuple(groups),
+             tuple(se), (1.0,) * n, "projection", pick(trial, "head_ratio", space.head_ratios),
+             pick(trial, "dropout", space.dropouts))
+    strides: list[int] = []
+    floor = floor_for(space, _least_growth(space, p), data, aim)  # with the earliest strides: the cheapest plan
+    for i in range(n):
+        options = _allowed(size, n - i)
+        if options == (1, 2):  # a full-size stage only where the cheapest net with it can still fit
+            keep = _least_growth(space, replace(p, strides=(*strides, 1, *_earliest(size, n - i)[1:])))
+            if not fits(space, keep, data, shallowest(space, keep, data), aim, floor):
+                options = (2,)
+        strides.append(pick(trial, f"s{i}_stride", options))
+        size = (size + 1) // 2 if strides[-1] == 2 else size
+    p = _least_growth(space, replace(p, strides=tuple(strides)))
+    return _draw_growth(trial, space, data, aim, p)
+
+
+def _draw_growth(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget, p: Plan) -> Plan:
+    """Each stage's width over the one before, log-uniform, capped so the widest stage stays within max_width of
+    the narrowest, and so the net with the least depths still fits ``aim`` at the narrowest widths."""
+    ranges = _ranges(space, p.strides)
+    depths = shallowest(space, p, data)
+    floor = floor_for(space, p, data, aim)
+    span = space.max_width / space.min_width
+    growth: list[float] = []
+    for i, (lo, hi) in enumerate(ranges):
+        ratio = math.prod(growth)
+        narrowest = min([1.0, *(math.prod(growth[:j + 1]) for j in range(i))])
+        later = math.prod(r[0] for r in ranges[i + 1:])
+        hi = max(lo, min(hi, span * min(narrowest, ratio * lo) / (ratio * later)))
+
+        def fit(g: float) -> bool:
+            return fits(space, replace(p, growth=(*growth, g, *p.growth[i + 1:])), data, depths, aim, floor)
+
+        if hi > lo and fit(lo) and not fit(hi):
+            hi = largest_float(lo, hi, fit)
+        growth.append(pick_float(trial, f"s{i}_growth", (lo, hi), log=True))
+    shortcuts = space.shortcuts if growth[0] >= 1 else ("projection",)  # zero-padding cannot narrow
+    has_shortcut = any(BLOCK_FACTS[b].residual == "always" for b in p.blocks)
+    return replace(p, growth=tuple(growth), shortcut=pick(trial, "shortcut", shortcuts) if has_shortcut else
+                   "projection")
