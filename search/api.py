@@ -59,8 +59,11 @@ def build(model: Model, **changes: Any) -> Any:
     that cannot run at its resolution is one GenomeError, not a shape error from inside torch."""
     from space import build as build_network
 
+    from .memory import check_fits, model_bytes
+
     g = genome(model, **changes)
-    cost(g)
+    c = cost(g)
+    check_fits(f"a network of {c.params:,} params", model_bytes(c.params, 0, 0, training=False))  # one line, no crash
     return build_network(g)
 
 
@@ -150,7 +153,8 @@ def run(config: RunConfig, *, callbacks: Sequence[Callback] = (), train_fn: Call
     - ``callbacks``: called as ``cb(study, frozen_trial)`` after each trial ends, as with ``study.optimize``;
     - ``train_fn(model, data, train_config, device, on_epoch=...)`` replaces the proxy training and returns an
       object with ``status`` ("ok", "pruned", "nan", ...), ``reason``, ``val_acc``, ``epochs`` and ``history``
-      (a ``search.train.TrainResult``);
+      (a ``search.train.TrainResult``); with a ``trial`` parameter it is also given the Optuna trial
+      (keyword), to suggest hyper-parameters of its own beside the genome's;
     - ``enqueue``: genomes or presets trained first (a warm start; once per study, as ``--enqueue``);
     - ``baselines``: also train budget-matched hand designs (``--baselines``).
     """

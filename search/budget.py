@@ -74,6 +74,14 @@ class Budget:
 
         return above(macs, self.max_macs) or above(params, self.max_params)
 
+    def text(self) -> str:
+        """The bounds in words: "MACs <= 400.00M and params <= 5.00M" ("no bound" when none is set)."""
+        from space.units import human
+
+        parts = [f"MACs <= {human(self.max_macs)}" if self.max_macs else "",
+                 f"params <= {human(self.max_params)}" if self.max_params else ""]
+        return " and ".join(p for p in parts if p) or "no bound"
+
     def violation(self, macs: int, params: int) -> list[float]:
         """Optuna constraint values: <= 0 means satisfied."""
         return [macs / self.max_macs - 1 if self.max_macs else -1.0,

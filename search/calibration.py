@@ -1,16 +1,22 @@
 """Proxy fidelity: how well a short training ranks architectures as a long one does (``nas calibrate``).
 
-Pure functions: rank correlations written with numpy (Kendall tau-b and Spearman rho, both tie-aware),
-a seeded percentile bootstrap over the architectures, and :func:`calibrate`, which turns validation
+Pure functions: rank correlations from SciPy (Kendall tau-b and Spearman rho, both tie-aware), a seeded
+percentile bootstrap over the architectures, and :func:`calibrate`, which turns validation
 accuracies per training length into the JSON-ready record stored as the study attribute
 ``search.results.CALIBRATION_KEY`` and in ``studies/NAME/calibration.json``. :func:`calibration_data` is
 what the dashboard draws from that record; :func:`fidelity_line` is how ``nas run`` shows it.
+A tau of fewer than :data:`MIN_MEANINGFUL` architectures is marked as not meaningful and recommends nothing.
+
+The bootstrap stays a 10-line resample rather than ``scipy.stats.bootstrap``: with 3 to 5 architectures
+many resamples repeat one architecture, tau is undefined there, and SciPy's interval is then NaN (measured:
+5 architectures, 1000 resamples), where this one leaves those resamples out.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, Sequence
@@ -20,6 +26,7 @@ import numpy as np
 THRESHOLD = 0.7  # the Kendall tau a proxy needs to be recommended
 RESAMPLES = 1000  # bootstrap resamples of the architectures
 CONFIDENCE = 0.95
+MIN_MEANINGFUL = 6  # fewer architectures give a tau whose interval spans most of [-1, 1]: not worth reading
 
 
 def _pair(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -30,31 +37,29 @@ def _pair(x: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarra
 
 
 def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
-    """Kendall's tau-b: (concordant - discordant) / sqrt(pairs untied in x * pairs untied in y); NaN if undefined."""
-    a, b = _pair(x, y)
-    upper = np.triu_indices(len(a), 1)
-    sx = np.sign(a[:, None] - a[None, :])[upper]  # one entry per pair i < j
-    sy = np.sign(b[:, None] - b[None, :])[upper]
-    untied = np.count_nonzero(sx) * np.count_nonzero(sy)
-    return float(np.sum(sx * sy) / math.sqrt(untied)) if untied else math.nan
+    """Kendall's tau-b (scipy.stats.kendalltau): concordant minus discordant pairs over the untied ones; NaN if
+    undefined."""
+    from scipy.stats import kendalltau
 
-
-def average_ranks(x: Sequence[float]) -> np.ndarray:
-    """Ranks from 1, tied values sharing the mean of the ranks they span ([10, 20, 20] -> [1, 2.5, 2.5])."""
-    _, inverse, counts = np.unique(np.asarray(x, dtype=float), return_inverse=True, return_counts=True)
-    ends = np.cumsum(counts)  # the rank of the last copy of each distinct value
-    return (ends - (counts - 1) / 2.0)[inverse]
-
-
-def spearman_rho(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman's rho: the Pearson correlation of average ranks; NaN if either side is all ties."""
     a, b = _pair(x, y)
     if len(a) < 2:
         return math.nan
-    ra, rb = average_ranks(a), average_ranks(b)
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    denom = math.sqrt(float(np.sum(ra * ra) * np.sum(rb * rb)))
-    return float(np.sum(ra * rb) / denom) if denom else math.nan
+    with warnings.catch_warnings():  # all ties on one side: undefined, which NaN already says
+        warnings.simplefilter("ignore")
+        return float(kendalltau(a, b).statistic)
+
+
+def spearman_rho(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rho (scipy.stats.spearmanr): the Pearson correlation of average ranks; NaN if either side is
+    all ties."""
+    from scipy.stats import spearmanr
+
+    a, b = _pair(x, y)
+    if len(a) < 2:
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(spearmanr(a, b).statistic)
 
 
 def bootstrap_interval(x: Sequence[float], y: Sequence[float], stat: Callable = kendall_tau,
@@ -86,6 +91,11 @@ class ProxyFidelity:
     tau_high: float | None
     n_archs: int  # architectures trained to the end at both lengths
 
+    @property
+    def meaningful(self) -> bool:
+        """Whether enough architectures were ranked for the tau to mean something."""
+        return self.n_archs >= MIN_MEANINGFUL
+
 
 def _finite(v: float) -> float | None:
     return float(v) if math.isfinite(v) else None
@@ -102,8 +112,8 @@ def fidelity(epochs: int, proxy: Sequence[float | None], full: Sequence[float | 
 
 
 def recommended(proxies: Sequence[ProxyFidelity], threshold: float = THRESHOLD) -> int | None:
-    """The fewest epochs whose Kendall tau reaches ``threshold`` (None when no proxy does)."""
-    good = [p.epochs for p in proxies if p.kendall_tau is not None and p.kendall_tau >= threshold]
+    """The fewest epochs whose meaningful Kendall tau reaches ``threshold`` (None when no proxy does)."""
+    good = [p.epochs for p in proxies if p.kendall_tau is not None and p.kendall_tau >= threshold and p.meaningful]
     return min(good) if good else None
 
 
@@ -115,7 +125,7 @@ def calibrate(accuracy: Mapping[int, Sequence[float | None]], full_epochs: int, 
     full = accuracy[full_epochs]
     proxies = [fidelity(e, accuracy[e], full, seed, resamples, confidence)
                for e in sorted(accuracy) if e != full_epochs]
-    return {"full_epochs": full_epochs, "split": "validation", "proxies": [asdict(p) for p in proxies],
+    return {"full_epochs": full_epochs, "split": "validation", "proxies": [{**asdict(p), "meaningful": p.meaningful} for p in proxies],
             "threshold": threshold, "recommended_epochs": recommended(proxies, threshold),
             "bootstrap": {"resamples": resamples, "confidence": confidence, "seed": seed}}
 
@@ -131,7 +141,8 @@ def fidelity_line(calibration: Mapping[str, Any], epochs: int) -> str:
         return f"proxy fidelity: Kendall tau undefined for {epochs} epochs (too few distinct accuracies)"
     interval = f" [{p['tau_low']:.2f}, {p['tau_high']:.2f}]" if p.get("tau_low") is not None else ""
     return (f"proxy fidelity: Kendall tau {p['kendall_tau']:.2f}{interval} for {epochs} epochs against "
-            f"{calibration.get('full_epochs')} (nas calibrate, {p.get('n_archs', '?')} architectures)")
+            f"{calibration.get('full_epochs')} (nas calibrate, {p.get('n_archs', '?')} architectures"
+            f"{'' if p.get('n_archs', 0) >= MIN_MEANINGFUL else f'; not meaningful with fewer than {MIN_MEANINGFUL}'})")
 
 
 class CalibrationPanel(NamedTuple):

@@ -13,6 +13,7 @@ import sys
 from . import __version__
 from .commands import calibrate, dashboard, describe, run, scale, show, train
 from .commands.common import FLOPS_NOTE
+from .logs import one_line_warnings
 
 COMMANDS = (describe, train, run, calibrate, scale, show, dashboard)
 SHELLS = ("bash", "zsh", "tcsh")  # what --print-completion writes (through shtab)
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     previous = signal.signal(signal.SIGTERM, _sigterm) if _main_thread() else None
     try:
-        return int(args.handler(args) or 0)
+        with one_line_warnings():  # "nas: warning: ..." every time, not Python's file:line: UserWarning
+            return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return _error("interrupted", 130)
     except BrokenPipeError:  # `nas ... | head`: the reader left; nothing more to say
@@ -85,10 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as e:
         return _error(_first_line(e), getattr(e, "exit_code", 2))
     except Exception as e:
-        if not type(e).__module__.startswith("sqlalchemy."):
+        if not type(e).__module__.startswith(("sqlalchemy.", "optuna.")):
             raise
-        # a storage read that no retry guards (a summary, a progress line) met a storage that is down
-        return _error(f"the storage failed: {_first_line(e)}; what is stored is intact", 1)
+        from .study.storage import fault  # loaded by now: a storage call raised this
+
+        # a storage read that no retry guards (opening, a summary, a progress line) met a storage that failed
+        return _error(f"the storage failed: {fault(e)[0]}", 1)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -18,8 +18,9 @@ from torch import Tensor
 from search.files import write_atomic
 from search.logs import silenced
 
+EXAMPLE_BATCH = 2  # images in the example batch an export traces the network with
 ONNX_TOLERANCE = 1e-4  # max abs difference allowed between ONNX Runtime and PyTorch logits
-_EXTRA = 'pip install "nas[onnx]"'  # the optional dependencies ONNX export needs
+_EXTRA = 'pip install "nas-cnn[onnx]"'  # the optional dependencies ONNX export needs
 
 
 class Deployable(nn.Module):
@@ -45,7 +46,7 @@ def deployable(model: nn.Module, mean: Sequence[float], std: Sequence[float]) ->
     return Deployable(model, mean, std).to("cpu", torch.float32)  # in eval mode since __init__
 
 
-def example_input(channels: int, resolution: int, batch: int = 2, seed: int = 0) -> Tensor:
+def example_input(channels: int, resolution: int, batch: int = EXAMPLE_BATCH, seed: int = 0) -> Tensor:
     """A seeded batch of images in [0, 1], shape (batch, channels, resolution, resolution)."""
     return torch.rand(batch, channels, resolution, resolution, generator=torch.Generator().manual_seed(seed))
 

@@ -43,6 +43,18 @@ def write_atomic(target: str | Path, data: str | bytes | Callable[[Path], None])
     return target
 
 
+def probe_folder(folder: str | Path) -> Path:
+    """Create ``folder`` (with its parents) and prove that a file can be written in it now; OSError if not.
+
+    Run before long work, so a read-only, missing or unreachable output folder is found before it, not after."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = temp_path(folder / "probe")
+    probe.write_bytes(b"")
+    probe.unlink()
+    return folder
+
+
 def _sync(path: Path) -> None:
     """Flush ``path`` to the disk: a full disk may refuse the bytes only now, while the old copy still stands."""
     fd = os.open(path, os.O_RDONLY)

@@ -83,6 +83,25 @@ def pattern_data(study) -> PatternData:
     return PatternData(tuple(factors))
 
 
+MIN_IMPORTANCE_TRIALS = 10  # fANOVA's forest on fewer complete trials ranks the parameters by noise
+
+
+def importance_caveat(view) -> str:
+    """Why a study's importances are not drawn, as one line ('' when they are): every trial at chance, or fewer
+    than MIN_IMPORTANCE_TRIALS complete ones."""
+    from .results import chance_stop
+    from .study import Status
+
+    scored = [r for r in view.trials if r.at_chance is not None]
+    if chance_stop(view) or (scored and all(r.at_chance for r in scored)):
+        return "not drawn, every trial scored at chance"
+    complete = sum(r.status is Status.OK for r in view.trials)
+    if complete < MIN_IMPORTANCE_TRIALS:
+        return (f"not drawn from {complete} complete trial{'s' * (complete != 1)}; they need at least "
+                f"{MIN_IMPORTANCE_TRIALS} to say more than noise")
+    return ""
+
+
 def importance_data(study) -> ImportanceData:
     """Optuna's importances of the parameters for accuracy (fANOVA with scikit-learn, else PED-ANOVA)."""
     import optuna

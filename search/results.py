@@ -160,7 +160,14 @@ def row(r: TrialRecord, view: StudyView) -> dict:
     """One trial as a JSON-ready summary row."""
     return {"trial": r.number, "val_acc": r.accuracy, "params": r.params, "macs": r.macs,
             "latency_ms": latency_of(r, view), "train_seconds": r.train_seconds, "at_chance": r.at_chance,
+            "below_chance": below_chance(r, view),
             "baseline": r.baseline or None, "arch": r.arch}
+
+
+def below_chance(r: TrialRecord, view: StudyView) -> bool:
+    """A trial told apart from guessing only by scoring under it: flagged at chance, and under 1 / classes."""
+    k = view.settings.num_classes if view.settings is not None else 0
+    return bool(r.at_chance and k and r.accuracy is not None and r.accuracy < 1 / k)
 
 
 def summary(view: StudyView, top: int = 5) -> dict:

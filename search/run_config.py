@@ -8,6 +8,7 @@ This module imports nothing heavy at load time: the command line builds its pars
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ OBJECTIVES: dict[str, tuple[str, ...]] = {"accuracy": ("maximize",), "accuracy,m
                                           "accuracy,latency": ("maximize", "minimize")}
 SAMPLERS = ("auto", "tpe", "nsga2", "random")
 PRUNERS = ("median", "hyperband", "none")
+MAX_SEED = 2**32 - 1  # numpy's seeds (Optuna's samplers) stop here; a larger one overflowed deep inside
 
 
 class ConfigError(ValueError):
@@ -30,7 +32,8 @@ class ConfigError(ValueError):
 class RunConfig:
     """One search, as ``nas run`` flags or as a Python call; None means the flag's default."""
 
-    data: str  # synthetic[:N[:RES[:CLASSES]]], a torchvision name, an ImageFolder folder or archive
+    data: Any  # synthetic[:N[:RES[:CLASSES]]], a torchvision name, an ImageFolder folder or archive; or in
+    # memory (workers=1): (x, y) tensors, or a (train, test) pair of torch Datasets or (x, y) pairs (test may be None)
     budget: str | int | None = None  # max MACs per image: "400MFLOPs", "400M", 400_000_000 (FLOPs = MACs)
     params_budget: str | int | None = None  # max parameters: "5M", 5_000_000
     min_budget: float | None = None  # lower bound as a fraction of budget
@@ -45,6 +48,7 @@ class RunConfig:
     studies_dir: str | Path = "studies"  # the study folder (SQLite, best.json, trials.csv) goes under it
     storage: str | None = None  # an Optuna storage URL; None = SQLite in the study folder
     space: Any = None  # None (the pattern space), "free", a YAML/JSON file, its dict, or a search.sampling space
+    tune: str | tuple[str, ...] | None = None  # training hyper-parameters searched too: "lr,weight_decay,cutout"
     objectives: str = "accuracy"  # "accuracy", "accuracy,macs" or "accuracy,latency"
     sampler: str = "auto"  # auto, tpe, nsga2, random
     pruner: str = "median"  # median, hyperband, none
@@ -74,28 +78,37 @@ class RunConfig:
                             ("--heartbeat", self.heartbeat)):
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ConfigError(f"{flag} must be a whole number >= 1, got {value!r}")
-        if self.lr is not None and not self.lr > 0:
-            raise ConfigError(f"--lr must be positive, got {self.lr}")
+        if self.lr is not None and not positive_number(self.lr):
+            raise ConfigError(f"--lr must be a finite number > 0, got {self.lr!r}")
+        check_seed(self.seed)
+        if isinstance(self.chance_stop, bool) or not isinstance(self.chance_stop, int) or self.chance_stop < 0:
+            raise ConfigError(f"--chance-stop must be a whole number >= 0 (0 = never), got {self.chance_stop!r}")
+        if self.study is not None and not str(self.study).strip():
+            raise ConfigError("--study is empty: give a name, or leave --study out for the default name")
         timeout = _seconds(self.timeout)
         trials = self.trials if self.trials or timeout else 20
         if self.objectives == "accuracy" and self.sampler == "nsga2":
             raise ConfigError("--sampler nsga2 is for two objectives; use --objectives accuracy,macs or another "
                               "sampler")
-        name = self.study or default_name(self.data, budget.max_macs, budget.max_params)
+        in_memory = not isinstance(self.data, str)
+        if in_memory and self.workers > 1:
+            raise ConfigError("data in memory (tensors or Datasets) is trained in this process: use workers=1")
+        name = self.study or default_name("memory" if in_memory else self.data, budget.max_macs, budget.max_params)
         if not name.replace("-", "").replace("_", "").replace(".", "").isalnum() or name.startswith("."):
             raise ConfigError(f"--study {name!r}: use letters, digits, '-', '_' and '.' only")
+        the_space, tune = space_and_tune(self.space, self.tune)
         train = TrainConfig(epochs=self.epochs, batch_size=self.batch_size or 256,
                             max_train_images=self.max_train_images, resolution=self.resolution,
                             time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=(1,),
                             **({"lr": self.lr} if self.lr is not None else {}))
-        return SearchConfig(study=name, data=self.data, budget=budget, space=space_of(self.space),
+        return SearchConfig(study=name, data=self.data, budget=budget, space=the_space, tune=tune,
                             objectives=self.objectives, trials=trials, timeout_s=timeout, train=train,
                             batch_given=self.batch_size is not None, lr_given=self.lr is not None,
                             sampler=self.sampler, pruner=self.pruner, workers=self.workers, device=self.device,
                             seed=self.seed, studies_dir=str(self.studies_dir), storage=self.storage,
                             cache_dir=None if self.cache_dir is None else str(self.cache_dir),
                             max_failures=self.max_failures, heartbeat_s=self.heartbeat, quiet=self.quiet,
-                            chance_trials=max(0, self.chance_stop))
+                            chance_trials=self.chance_stop)
 
 
 def make_budget(budget: str | int | None, params_budget: str | int | None = None,
@@ -109,9 +122,20 @@ def make_budget(budget: str | int | None, params_budget: str | int | None = None
         return Budget(max_macs, max_params)
     if max_macs is None:
         raise ConfigError("--min-budget is a fraction of --budget; give --budget too")
-    if not 0 < min_budget < 1:
+    if not positive_number(min_budget) or not min_budget < 1:
         raise ConfigError(f"--min-budget must be a fraction between 0 and 1, got {min_budget}")
     return Budget(max_macs, max_params, int(min_budget * max_macs))
+
+
+def positive_number(value: Any) -> bool:
+    """True for a finite int or float above 0 (not a bool, a string, inf or NaN), as every numeric field needs."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+
+
+def check_seed(seed: Any, flag: str = "--seed") -> None:
+    """Refuse a seed that is not a whole number from 0 to MAX_SEED (ConfigError naming the flag)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"{flag} must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
 
 
 def space_of(spec: Any) -> Any:
@@ -123,14 +147,44 @@ def space_of(spec: Any) -> Any:
     return space_from_dict(spec) if isinstance(spec, dict) else spec
 
 
+def space_and_tune(spec: Any, names: str | tuple[str, ...] | None) -> tuple[Any, tuple]:
+    """The space ``spec`` names and the tuned ranges ``names`` asks for, with the space file's ``tune:`` ranges
+    (a top-level key read here, so the space loader never sees it)."""
+    from .tuning import TuneError, tune_ranges
+
+    overrides = None
+    where = "space"
+    if isinstance(spec, (str, Path)) and Path(spec).suffix.lower() in (".yaml", ".yml", ".json") and Path(spec).is_file():
+        import yaml
+
+        try:  # JSON is YAML; a file that does not parse is left to the space loader to explain
+            text = yaml.safe_load(Path(spec).read_text())
+        except (OSError, yaml.YAMLError, ValueError):
+            text = None
+        if isinstance(text, dict) and "tune" in text:
+            where, spec = str(spec), text
+    if isinstance(spec, dict) and "tune" in spec:
+        spec = dict(spec)
+        overrides = spec.pop("tune")
+    try:
+        ranges = tune_ranges(names, overrides)
+    except TuneError as e:
+        raise ConfigError(str(e)) from None
+    if isinstance(spec, dict):
+        from .sampling import space_from_dict
+
+        return space_from_dict(spec, where), ranges
+    return space_of(spec), ranges
+
+
 def _count(value: str | int | None, parse: Any, what: str) -> int | None:
     """A budget given as text ("400M") or as a number (400_000_000)."""
     if value is None:
         return None
     if isinstance(value, str):
         return parse(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise BudgetError(f"{what} {value!r} must be a positive number or a string such as '400M'")
+    if not positive_number(value):
+        raise BudgetError(f"{what} {value!r} must be a finite positive number or a string such as '400M'")
     return int(value)
 
 
@@ -138,8 +192,8 @@ def _seconds(value: str | float | None) -> float | None:
     """A duration given as text ("30m") or as seconds."""
     if value is None or isinstance(value, str):
         return parse_duration(value) if value else None
-    if isinstance(value, bool) or not value > 0:
-        raise BudgetError(f"duration {value!r} must be positive")
+    if not positive_number(value):
+        raise BudgetError(f"duration {value!r} must be a finite positive number of seconds")
     return float(value)
 
 
@@ -155,4 +209,5 @@ def default_name(data: str, macs: int | None, params: int | None) -> str:
     return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
-__all__ = ["OBJECTIVES", "PRUNERS", "SAMPLERS", "ConfigError", "RunConfig", "default_name", "make_budget", "space_of"]
+__all__ = ["MAX_SEED", "OBJECTIVES", "PRUNERS", "SAMPLERS", "ConfigError", "RunConfig", "check_seed", "default_name",
+           "make_budget", "positive_number", "space_of"]

@@ -5,7 +5,6 @@ here: messages go to the ``log`` the caller gives.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -27,15 +26,16 @@ class Prepared:
 
 def prepare(cfg: Any) -> Prepared:
     """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
-    from .data import load_data
-    from .study import peek_settings, quiet_optuna, settings_for
+    from .data import in_memory, load_data
+    from .study import SPLIT_SEED, peek_settings, quiet_optuna, settings_for
     from .train import resolve_device
 
     quiet_optuna()
     resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
     stored = peek_settings(cfg)  # a resumed study keeps its validation split and heartbeat
-    split_seed = stored.split_seed if stored else cfg.seed
-    data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
+    split_seed = stored.split_seed if stored else SPLIT_SEED  # never --seed: it is each worker's own
+    data = (load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed) if isinstance(cfg.data, str)
+            else in_memory(cfg.data, cfg.val_fraction, split_seed))
     settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat_s)
     return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
 
@@ -49,10 +49,12 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
     if cfg.train.max_train_images is not None and cfg.train.max_train_images < classes:
         raise ConfigError(f"--max-train-images {cfg.train.max_train_images} is fewer than the {classes} classes: "
                           "every class needs training images")
-    if settings.train.get("cutout", 0) > settings.resolution:
-        raise ConfigError(f"cutout {settings.train['cutout']} is larger than the {settings.resolution}-px images")
-    lo, hi = feasible_range(cfg.space, DataShape(settings.resolution, settings.channels, classes))
-    problem = refusal(cfg.budget, lo, hi, settings.resolution)
+    cutout = max([settings.train.get("cutout", 0)] + [r["high"] for n, r in settings.tune.items() if n == "cutout"])
+    if cutout > settings.resolution:
+        raise ConfigError(f"cutout {cutout} is larger than the {settings.resolution}-px images")
+    shape = DataShape(settings.resolution, settings.channels, classes)
+    lo, hi = feasible_range(cfg.space, shape)
+    problem = refusal(cfg.budget, lo, hi, settings.resolution) or unreachable(cfg, shape)
     if problem:
         raise ConfigError(problem)
     n = min(len(data.train_y), cfg.train.max_train_images or len(data.train_y))
@@ -60,14 +62,42 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
     return [warning] if warning else []
 
 
+PROBE_SAMPLES = 32  # genomes drawn before a study exists, to see whether the bounds can be met
+
+
+def unreachable(cfg: Any, shape: Any) -> str | None:
+    """Why a parameter budget or a lower MACs bound is out of reach, or None: so few of PROBE_SAMPLES genomes
+    drawn as the search draws them fit that the run would more likely than not reject its first --max-failures
+    trials in a row and stop, having only recorded rejections."""
+    import optuna
+
+    from space.units import human
+
+    from .sampling import dry_run
+
+    b = cfg.budget
+    if b.max_params is None and not b.min_macs:
+        return None
+    report = dry_run(cfg.space, shape, b, len(cfg.directions), PROBE_SAMPLES, optuna.samplers.RandomSampler(seed=0))
+    fit = len(report.sampled)
+    if (1 - fit / PROBE_SAMPLES) ** cfg.max_failures <= 0.5:
+        return None
+    wants = " and ".join(w for w in (f"--params-budget {human(b.max_params)}" if b.max_params is not None else "",
+                                     f"--min-budget {b.min_macs / b.max_macs:g} ({human(b.min_macs)} to "
+                                     f"{human(b.max_macs)} MACs)" if b.min_macs else "") if w)
+    return (f"no network of this space meets {wants} often enough: {fit} of {PROBE_SAMPLES} genomes sampled as the "
+            f"search would fit at {shape.resolution}x{shape.resolution}, so the run would stop after "
+            f"{cfg.max_failures} rejected in a row (--max-failures); loosen the bound")
+
+
 def make_folder(folder: Path) -> None:
     """Create the study folder (best.json and trials.csv go there whatever the storage), or say why not."""
+    from .files import probe_folder
+
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        probe_folder(folder)
     except OSError as e:
-        raise ConfigError(f"cannot create the study folder {folder}: {e.strerror or e}") from None
-    if not os.access(folder, os.W_OK):
-        raise ConfigError(f"the study folder {folder} is not writable")
+        raise ConfigError(f"cannot create the study folder {folder} or write in it: {e.strerror or e}") from None
 
 
 def fit_to_data(genome: Any, settings: Any) -> Any:
@@ -89,10 +119,12 @@ def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = Fals
 
 
 def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
-    """Why a finished run stopped early: its first trials all at chance, or too many failures in a row ('' if
-    it did neither)."""
+    """Why a finished run stopped early: a callback's study.stop(), its first trials all at chance, or too many
+    failures in a row ('' if it did none of these)."""
     from .results import chance_stop
 
+    if outcome.stopped:
+        return outcome.stopped
     if chance := chance_stop(view, cfg.chance_trials):
         return chance
     if outcome.failures_in_a_row < cfg.max_failures:
@@ -138,7 +170,7 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
 
     ``on_open(study, settings)`` runs once the study is open, before any trial (the CLI prints its header)."""
     from .results import read_study
-    from .study import open_study, run_workers
+    from .study import open_study, run_changes, run_workers
 
     if p.cfg.workers > 1 and (callbacks or train_fn is not None):
         raise ConfigError("callbacks and train_fn run in this process: use workers=1 with them")
@@ -146,6 +178,8 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
     study, _, settings = open_study(p.cfg, p.settings)  # a refused rerun says only why
     if on_open is not None:
         on_open(study, settings)
+    for line in run_changes(study, p.cfg, settings):
+        log(f"note: {line}")
     warm_start(study, [(name, fit_to_data(g, settings)) for name, g in wanted], log, p.cfg.space)
     kw = {"callbacks": tuple(callbacks), "train_fn": train_fn} if p.cfg.workers == 1 else {}
     outcome = run_workers(p.cfg, p.data, settings, **kw)

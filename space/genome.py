@@ -40,6 +40,11 @@ class BlockFacts:
         """Whether a block with this input/output shape adds a skip connection around its layers."""
         return self.residual == "always" or (self.residual == "same_shape" and stride == 1 and c_in == c_out)
 
+    def too_narrow(self, width: int, expansion: float) -> bool:
+        """Narrower than the literature uses this block: a bottleneck that reduces its width (expansion above 1,
+        ResNet's) under 256 channels; RegNet's bottleneck of ratio 1 reduces nothing and is used from 24 up."""
+        return width < self.min_width and expansion != 1
+
     def weighted_layers(self, expansion: float) -> int:
         """Conv layers in one block at this expansion."""
         return self.layers - int(self.expand_layer and expansion == 1)
@@ -242,9 +247,11 @@ def load_genome(path: str | Path) -> Genome:
     """Read a genome JSON file (the ``genome`` key of a larger object is accepted too)."""
     p = Path(path)
     try:
-        text = p.read_text()
+        text = p.read_text(encoding="utf-8")
     except OSError as e:
         raise GenomeError(f"cannot read genome file {str(p)!r}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise GenomeError(f"{p}: not a genome JSON file (not UTF-8 text: binary data?)") from None
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:

@@ -87,7 +87,7 @@ def _width_notes(g: Genome, cost: Cost) -> list[str]:
             notes.append(f"note: stage {i} halves the resolution but changes channels {a} -> {b} "
                          f"(x{b / a:.2g}); the rule is roughly x2")
         floor = BLOCK_FACTS[st.block].min_width
-        if st.width < floor:
+        if BLOCK_FACTS[st.block].too_narrow(st.width, st.expansion):
             notes.append(f"note: stage {i} uses {st.block} blocks at {st.width} channels; ResNet uses them from "
                          f"{floor} up, below that {BLOCK_FACTS[st.block].stand_in} blocks are cheaper for the "
                          "same accuracy")

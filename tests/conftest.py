@@ -19,5 +19,5 @@ def cifar_tar() -> Path:
     """The CIFAR-10 tarball named by NAS_CIFAR10_TAR; the test is skipped when it is absent."""
     path = os.environ.get("NAS_CIFAR10_TAR")
     if not path or not Path(path).is_file():
-        pytest.skip("NAS_CIFAR10_TAR does not name the CIFAR-10 tarball")
+        pytest.skip("set NAS_CIFAR10_TAR to a CIFAR-10 ImageFolder .tar.gz to run this test")
     return Path(path)

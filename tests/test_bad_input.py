@@ -76,6 +76,30 @@ BAD = [
     (["show", "nosuch"], "no study 'nosuch' in studies/"),
     (["dashboard", "s", "--storage", "postgresql://u:secret@127.0.0.1:1/x"],
      "cannot open storage postgresql://u:***@127.0.0.1:1/x: "),
+    # hostile round three (issue 26): refused before any study, file or allocation is made
+    (run("--lr", "inf", "--study", "new"), "--lr must be a finite number > 0, got inf"),
+    (["train", "resnet20", "--data", DATA, "--lr", "nan"], "--lr must be a finite number > 0, got nan"),
+    (run("--params-budget", "10", "--study", "new"), "no network of this space meets --params-budget 10 often enough: 0 of 32 genomes"),
+    (run("--min-budget", "0.99", "--study", "new"), "meets --min-budget 0.99 (2.97M to 3.00M MACs) often enough: 4 of 32"),
+    (run("--seed", str(10**20), "--study", "new"), "--seed must be a whole number from 0 to 4294967295"),
+    (["train", "resnet20", "--data", DATA, "--seed", "-1"], "--seed must be a whole number from 0 to 4294967295"),
+    (run("--chance-stop", "-1", "--study", "new"), "--chance-stop must be a whole number >= 0"),
+    (run("--study", ""), "--study is empty"),
+    (run(data="synthetic:200:100000:2"), "--data synthetic:200:100000:2 (240 images of 100000x100000) needs about"),
+    (["build", "huge.json", "--out", "huge.pt2"], "huge.json (54000030.02G params, 26880.00G activations per image)"),
+    (["train", "huge.json", "--data", DATA], "training huge.json at 32x32 in batches of 32"),
+    # every output location is checked before any training (one line, no epoch was printed)
+    (["train", "resnet20", "--data", DATA, "--out", "/proc/nas-out"], "--out /proc/nas-out: cannot write there"),
+    (["train", "resnet20", "--data", DATA, "--out", "kept"], "kept is not empty (it holds keep.txt); give --force"),
+    (["build", "resnet20", "--out", "/proc/m.pt2"], "--out /proc: cannot write there"),
+    (["dashboard", "s", "--out", "/proc/d.html"], "--out /proc: cannot write there"),
+    (["scale", "--base", "resnet20", "--to", "B1", "--out", "/proc/family"], "--out /proc/family: cannot write there"),
+    (["calibrate", "--budget", "3M", "--data", DATA, "--archs", "3", "--proxy-epochs", "1", "--full-epochs", "2",
+      "--studies-dir", UNWRITABLE], "cannot create the study folder"),
+    # words that say what is true
+    (["describe", "binary.json"], "binary.json: not a genome JSON file (not UTF-8 text: binary data?)"),
+    (["show", "guard"], "study 'guard': studies/guard/study.db is not a SQLite file but a folder; move it away"),
+    (run("--space", "twice.yaml", "--study", "new"), "space.stems: 'cifar' is listed twice"),
 ]
 
 
@@ -95,12 +119,21 @@ def folder(tmp_path_factory) -> Path:
     genome["stages"][0]["width"] = -3
     files = {"malformed.json": '{"stages": [', "invalid.json": json.dumps(genome), "list.json": "[1, 2]",
              "unknown.json": json.dumps({"kind": "free", "widths": [8, 16], "colour": "red"}), "malformed.yaml": "widths: [8, 16\n",
-             "invalid.yaml": "depths: [0, -1]\n"}
+             "invalid.yaml": "depths: [0, -1]\n",
+             "twice.yaml": "stems: [cifar, deep, cifar]\n"}
+    huge = preset("resnet20").to_dict()
+    for stage in huge["stages"]:  # 100,000 blocks of 100,000 channels: petabytes, refused from the analytic cost
+        stage.update(depth=10**5, width=10**5)
+    files["huge.json"] = json.dumps(huge)
     for name, text in files.items():
         (d / name).write_text(text)
     (d / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00" + bytes(range(256)))
     (d / "corrupt.zip").write_bytes(b"PK\x03\x04" + bytes(range(256)))
     (d / "empty").mkdir()
+    (d / "binary.json").write_bytes(bytes(range(256)) * 4)
+    (d / "studies" / "guard" / "study.db").mkdir(parents=True)  # a folder where the database should be
+    (d / "kept").mkdir()
+    (d / "kept" / "keep.txt").write_text("mine\n")
     return d
 
 

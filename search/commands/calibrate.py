@@ -14,7 +14,7 @@ MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
 # what config_from_args reads of the flags only ``nas run`` has: calibration trains only the architectures it
 # enqueues, each to its last epoch, scored on accuracy
 _RUN_ONLY = {"trials": None, "timeout": None, "objectives": "accuracy", "sampler": "random", "pruner": "none",
-             "chance_stop": 0}
+             "chance_stop": 0, "tune": None}
 
 
 def epoch_list(text: str) -> tuple[int, ...]:
@@ -63,7 +63,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from ..data import load_data
     from ..files import write_atomic
     from ..results import CALIBRATION_KEY, read_study
-    from ..study import open_study, peek_settings, quiet_optuna, settings_for
+    from ..study import SPLIT_SEED, open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
     from ..runner import check_run, make_folder
 
@@ -74,9 +74,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     lengths = (*args.proxy_epochs, args.full_epochs)
     cfgs = {e: length_config(cfg, e) for e in lengths}
     stored = {e: peek_settings(c) for e, c in cfgs.items()}
-    # one validation split for every length: the calibration's own, else the main study's, else --seed's
+    # one validation split for every length: the calibration's own, else the main study's, else a new study's
     first = next((s for s in (*stored.values(), peek_settings(cfg)) if s is not None), None)
-    split_seed = first.split_seed if first else cfg.seed
+    split_seed = first.split_seed if first else SPLIT_SEED
     data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
     settings = {e: settings_for(c, data, split_seed, stored[e].heartbeat_s if stored[e] else cfg.heartbeat_s)
                 for e, c in cfgs.items()}
@@ -135,8 +135,25 @@ def _train_length(cfg: Any, settings: Any, study: Any, genomes: list, data: Any,
     return ""
 
 
+def verdict(r: dict) -> str:
+    """The report's conclusion: the recommended length, or why there is none (a ranking that differs from the full
+    one is not the same finding as no ranking at all)."""
+    rec, full, threshold = r["recommended_epochs"], r["full_epochs"], r["threshold"]
+    if rec is not None:
+        return f"recommended proxy: {rec} epochs, the fewest whose Kendall tau reaches {threshold}"
+    measured = [p for p in r["proxies"] if p["kendall_tau"] is not None]
+    if not measured:
+        return ("no proxy length can be judged: at every length (or at the full one) the architectures all scored "
+                "the same, so there is no ranking to compare; train longer or use more --archs")
+    return (f"no proxy length reaches Kendall tau {threshold}: the ranking of architectures at "
+            f"{', '.join(str(p['epochs']) for p in measured)} epochs differs from the {full}-epoch one; "
+            "try longer proxies or more --archs")
+
+
 def format_calibration(r: dict) -> str:
     """The human-readable calibration report."""
+    from ..calibration import MIN_MEANINGFUL
+
     full = r["full_epochs"]
     proxies = r["proxies"]
     lines = [f"calibration of study {r['study']}: {len(r['archs'])} architectures, validation accuracy after "
@@ -151,15 +168,14 @@ def format_calibration(r: dict) -> str:
     for p in proxies:
         interval = f"[{num(p['tau_low'])}, {num(p['tau_high'])}]"
         lines.append(f"  {p['epochs']:>6}  {num(p['kendall_tau']):>11}  {interval:<12}  "
-                     f"{num(p['spearman_rho']):>12}  {p['n_archs']}")
+                     f"{num(p['spearman_rho']):>12}  {p['n_archs']}{'' if p['n_archs'] >= MIN_MEANINGFUL else ' *'}")
     if any(p["kendall_tau"] is None for p in proxies):
         lines.append("  (-: every architecture scored the same at one of the two lengths, so there is no ranking)")
+    if any(p["n_archs"] < MIN_MEANINGFUL for p in proxies):
+        lines.append(f"  (*: not meaningful, fewer than {MIN_MEANINGFUL} architectures; such a tau recommends "
+                     "nothing: give more --archs)")
     lines.append("")
-    rec = r["recommended_epochs"]
-    lines.append(f"recommended proxy: {rec} epochs, the fewest whose Kendall tau reaches {r['threshold']}"
-                 if rec is not None else
-                 f"no proxy length reaches Kendall tau {r['threshold']}: its ranking of architectures differs from "
-                 f"the {full}-epoch one; try longer proxies or more --archs")
+    lines.append(verdict(r))
     lengths = [*(str(p["epochs"]) for p in proxies), str(full)]
     lines += ["", "  " + "  ".join(f"{'acc@' + e:>6}" for e in lengths) + "  architecture (validation accuracy "
               "after that many epochs)"]

@@ -66,6 +66,16 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="print no progress, only the result")
 
 
+def writable_folder(folder: Path, flag: str) -> Path:
+    """``folder`` created and proven writable before any work starts, or one UsageError naming ``flag``."""
+    from ..files import probe_folder
+
+    try:
+        return probe_folder(folder)
+    except OSError as e:
+        raise UsageError(f"{flag} {folder}: cannot write there ({e.strerror or e}); nothing was done") from None
+
+
 def say(args: argparse.Namespace, message: str) -> None:
     """A progress line on stderr, unless --quiet."""
     import sys
@@ -85,9 +95,12 @@ def storage_url(name: str, storage: str | None, studies_dir: str | Path) -> str:
                 raise UsageError(f"--storage {storage}: no such file {path}")
         return storage
     paths = StudyPaths.of(studies_dir, name)
+    if paths.db.exists() and not paths.db.is_file():
+        raise UsageError(f"study {name!r}: {paths.db} is not a SQLite file but a "
+                         f"{'folder' if paths.db.is_dir() else 'special file'}; move it away or give --storage URL")
     if not paths.db.is_file():
         folder = Path(studies_dir)
-        names = sorted(p.parent.name for p in folder.glob("*/study.db")) if folder.is_dir() else []
+        names = sorted(p.parent.name for p in folder.glob("*/study.db") if p.is_file()) if folder.is_dir() else []
         there = (f"studies there: {', '.join(names)}" if names else f"{folder} holds no study") if folder.is_dir() \
             else f"{folder} does not exist"
         raise UsageError(f"no study {name!r} in {studies_dir}/ ({there}; give --storage URL for a study stored "
@@ -116,7 +129,28 @@ def resolve_genome(spec: str, studies_dir: str | Path = "studies", storage: str 
     from space import Genome, resolve_model
 
     if not spec.startswith("study:"):
-        return resolve_model(spec)
+        return described_genome(spec) or resolve_model(spec)
+    return Genome.from_dict(study_best(spec, studies_dir, storage, flag).genome)
+
+
+def described_genome(spec: str) -> Any:
+    """The genome of a ``nas describe --json`` file (its totals and rows are beside the genome), else None."""
+    from space import Genome
+
+    p = Path(spec)
+    if p.suffix.lower() != ".json" or not p.is_file():
+        return None
+    try:
+        import json
+
+        d = json.loads(p.read_text())
+    except (OSError, ValueError):
+        return None  # resolve_model reads it again and says what is wrong
+    return Genome.from_dict(d["genome"]) if isinstance(d, dict) and isinstance(d.get("genome"), dict) else None
+
+
+def study_best(spec: str, studies_dir: str | Path = "studies", storage: str | None = None, flag: str = "") -> Any:
+    """The best TrialRecord of ``study:NAME`` (its genome, and the training values it tuned), or one line why not."""
     name = spec[len("study:"):]
     if not name:
         raise UsageError(f"{flag}study:NAME needs a study name")
@@ -129,4 +163,4 @@ def resolve_genome(spec: str, studies_dir: str | Path = "studies", storage: str 
     best = best_trial(read_study(study))
     if best is None or best.genome is None:
         raise UsageError(f"{flag}{spec}: the study has no complete trial within its budget yet")
-    return Genome.from_dict(best.genome)
+    return best

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, add_storage_arg, load_study, positive_int
+from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, add_storage_arg, load_study, positive_int, writable_folder
 
 TOP_K = 200  # as search.dashboard.TOP_K, spelled here to keep --help light
 
@@ -54,6 +54,7 @@ def _out_path(args: argparse.Namespace) -> Path:
             raise UsageError(f"--out {out} is a folder; give a file name such as dashboard.html")
         if not out.parent.is_dir():
             raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+        writable_folder(out.parent, "--out")
         return out
     if len(args.names) == 1:
         return args.studies_dir / args.names[0] / "dashboard.html"

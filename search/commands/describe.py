@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import FLOPS_NOTE, FORMATS, UsageError, add_model_args, positive_int, resolve_genome
+from .common import FLOPS_NOTE, FORMATS, UsageError, add_model_args, positive_int, resolve_genome, writable_folder
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -65,7 +65,8 @@ def run_build(args: argparse.Namespace) -> int:
     from space import build, complexity
     from space.units import human
 
-    from ..export import EXPORTS
+    from ..export import EXAMPLE_BATCH, EXPORTS
+    from ..memory import check_fits, model_bytes
 
     g = resolve_genome(args.model, args.studies_dir, args.storage)
     c = complexity(g)  # fails with a clear line if the genome cannot run at its resolution
@@ -74,6 +75,9 @@ def run_build(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out} is a folder; give a file name such as model.pt2")
     if not out.parent.exists():
         raise UsageError(f"--out {out}: the folder {out.parent} does not exist")
+    writable_folder(out.parent, "--out")
+    check_fits(f"{args.model} ({human(c.params)} params, {human(c.acts)} activations per image)",
+               model_bytes(c.params, c.acts, EXAMPLE_BATCH, training=False))
     fn = EXPORTS[args.format][1]
     identity = ([0.0] * g.in_channels, [1.0] * g.in_channels)
     fn(build(g).eval(), *identity, g.in_channels, g.resolution, out)

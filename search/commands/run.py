@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..run_config import OBJECTIVES, PRUNERS, SAMPLERS
+from ..tuning import TUNABLES
 from .common import FLOPS_NOTE, add_data_args, add_output_args, add_storage_args, positive_int
 
 
@@ -19,7 +20,11 @@ def add(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--epochs", type=positive_int, default=10, help="proxy training epochs per trial (default 10)")
     p.add_argument("--sampler", choices=SAMPLERS, default="auto", help="auto = tpe for one objective, nsga2 for two")
     p.add_argument("--pruner", choices=PRUNERS, default="median", help="epoch pruning (single objective only)")
-    p.add_argument("--objectives", choices=OBJECTIVES, default="accuracy")
+    p.add_argument("--objectives", choices=OBJECTIVES, default="accuracy", metavar="OBJECTIVES",
+                   help="accuracy (default); accuracy,macs or accuracy,latency for a Pareto front (NSGA-II)")
+    p.add_argument("--tune", metavar="NAMES", help="training hyper-parameters searched with the architecture, "
+                   "comma-separated: " + "; ".join(f"{t.name} ({t.what}: {t.low:g} to {t.high:g}{', log' if t.log else ''})"
+                                                   for t in TUNABLES.values()) + " (ranges: tune: in the --space file)")
     p.add_argument("--enqueue", metavar="MODELS", help="comma-separated presets or genome files to train first "
                                                          "(warm start; they become trials of the study)")
     p.add_argument("--baselines", action="store_true",
@@ -49,8 +54,8 @@ def add_search_args(p: argparse.ArgumentParser) -> None:
                                    "(default: the design-pattern space)")
     p.add_argument("--workers", type=positive_int, default=1, help="trial processes at once")
     p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
-    p.add_argument("--seed", type=int, default=0, help="seeds the sampler and training (the validation split is "
-                                                       "fixed by the study's first run)")
+    p.add_argument("--seed", type=int, default=0, help="seeds this run's sampler and training (the study's data and "
+                                                       "validation split never depend on it: workers may each have one)")
     p.add_argument("--resolution", type=positive_int, help="search resolution (default: the data's native size)")
     p.add_argument("--trial-timeout", help="fail a trial whose training runs longer than this: 90s, 10m")
     p.add_argument("--max-failures", type=positive_int, default=5,

@@ -43,9 +43,7 @@ def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
 
 def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
     """The run's first lines: what is searched, on which split, with which recipe."""
-    b = settings.budget
-    what = " and ".join(w for w in (f"MACs <= {human(b.max_macs)}" if b.max_macs else "",
-                                    f"params <= {human(b.max_params)}" if b.max_params else "") if w)
+    what = settings.budget.text()
     t = settings.train
     used = min(len(data.train_y), t.get("max_train_images") or len(data.train_y))
     lines = [f"study {cfg.study}: {data.name} {settings.resolution}x{settings.resolution}, {what} (MACs = FLOPs), "
@@ -93,7 +91,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     try:
         result["files"] = write_results(view, cfg.paths)
     except OSError as e:
-        unwritten = _unwritten(cfg, "best.json and trials.csv", e, "show")
+        unwritten = _unwritten(cfg, "best.json and trials.csv", e, "show --write")
     chance = chance_stop(view, cfg.chance_trials)
     if chance:
         result["stopped"] = chance
@@ -127,7 +125,7 @@ def format_summary(s: dict) -> str:
         lines[0] += f", budget {human(s['budget_macs'])} MACs"
     lines += ["", "top trials (validation accuracy):"]
     for r in s["top"]:
-        mark = " (at chance)" if r.get("at_chance") else ""
+        mark = " (below chance)" if r.get("below_chance") else " (at chance)" if r.get("at_chance") else ""
         lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
                      f"{human(r['macs']):>8} MACs  {r['arch']}")
     best = s["top"][0]["val_acc"] if s["top"] else None

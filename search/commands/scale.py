@@ -17,7 +17,7 @@ from space.units import human
 
 from ..files import write_atomic
 
-from .common import FLOPS_NOTE, add_storage_arg, resolve_genome
+from .common import FLOPS_NOTE, UsageError, add_storage_arg, resolve_genome, writable_folder
 
 # below this base size a data set's own images are usually that small (CIFAR 32, MNIST 28, Tiny ImageNet 64),
 # so larger variants train on upsampled inputs; ImageNet-sized bases crop from larger images
@@ -92,6 +92,10 @@ def run_scale(args: argparse.Namespace) -> int:
     _check_derive_args(args)
     base = resolve_genome(args.base, args.studies_dir, args.storage, "--base ")
     space.complexity(base)  # a base that cannot run at its own resolution fails here, with its own message
+    if args.out:  # checked before --derive trains, not after
+        if args.out.exists() and not args.out.is_dir():
+            raise UsageError(f"--out {args.out} is a file; give a folder")
+        writable_folder(args.out, "--out")
     out = sys.stderr if args.json else sys.stdout
     notes: list[str] = []
     native = None
@@ -223,9 +227,7 @@ def chart_figure(data: ChartData, title: str):
 
 def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -> None:
     """Each variant's genome as ``NAME.json``, the ``--json`` rows as ``scaling.json``, the chart as ``scale.html``."""
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out {out} is a file; give a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)  # run_scale checked it before any work
     for v in variants:
         write_atomic(out / f"{v.name}.json", v.genome.to_json() + "\n")
     write_atomic(out / "scaling.json", json.dumps(list(rows), indent=2) + "\n")
@@ -237,10 +239,12 @@ def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -
 def _derive(args: argparse.Namespace, base: Genome, out) -> tuple[Genome, DeriveResult, int]:
     """Run the derive study; the base adapted to the data, the result, and the data's native size."""
     from ..data import load_data
+    from ..run_config import check_seed
     from ..scale_study import derive_study, study_storage
     from ..train import TrainConfig
 
     seed = args.seed or 0
+    check_seed(seed)
     data = load_data(args.data, seed=seed)
     if (base.num_classes, base.in_channels) != (data.num_classes, data.channels):
         print(f"note: the base is set to the data's {data.num_classes} classes and {data.channels} channels",

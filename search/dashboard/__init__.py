@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ..files import clean_stale_temps, write_atomic
-from ..patterns import importance_data
+from ..patterns import importance_caveat, importance_data
 from ..plots import as_data, from_view, scaling_data
-from ..results import chance_stop, read_scaling, read_study
+from ..results import read_scaling, read_study
 from .page import SPLIT_NOTE, TOP_K, render_dashboard, render_overlay
 from .server import make_server
 
@@ -45,9 +45,7 @@ def write_dashboard(study, out_path: str | Path, studies_dir: str | Path = "stud
     items = read_scaling(folder / "scaling.json")
     scaling = None if items is None else scaling_data(items, str(folder / "scaling.json"))
     chance = d.chance if chance is None else chance
-    scored = [r for r in view.trials if r.at_chance is not None]
-    if not importance_note and (chance_stop(view) or (scored and all(r.at_chance for r in scored))):
-        importance_note = "not drawn, every trial scored at chance"
+    importance_note = importance_note or importance_caveat(view)
     importance = None if importance_note else importance_data(study)
     return _write(render_dashboard(d, importance, scaling, top, storage_hint, chance, importance_note), Path(out_path))
 

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Sequence
 
 from space.units import human
 
-from ..calibration import CalibrationData
+from ..calibration import MIN_MEANINGFUL, CalibrationData
 from ..edf import EdfData
 from ..patterns import ImportanceData, PatternData
 from ..plots import MACS_LABEL, FrontData, HistoryData, OverlayData, ScalingData
@@ -164,6 +164,8 @@ def history_figure(d: HistoryData, chance: float | None = None):
     present = [s for s in STATE_COLORS if s in d.state]
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=present[::-1], row=2, col=1)
     fig.update_xaxes(title_text="trial", row=2, col=1)
+    if d.numbers and max(d.numbers) - min(d.numbers) <= 20:  # plotly ticks a short span at 0.5 steps: trials are whole
+        fig.update_xaxes(tick0=0, dtick=1 if max(d.numbers) - min(d.numbers) <= 10 else 2)
     return fig
 
 
@@ -258,7 +260,8 @@ def calibration_figure(d: CalibrationData):
         if p.kendall_tau is None:
             return f"{p.epochs} epochs: Kendall tau undefined"
         interval = f" [{p.tau_low:.2f}, {p.tau_high:.2f}]" if p.tau_low is not None else ""
-        return f"{p.epochs} epochs: Kendall tau {p.kendall_tau:.2f}{interval}"
+        few = "" if len(p.proxy_acc) >= MIN_MEANINGFUL else f" ({len(p.proxy_acc)} archs: not meaningful)"
+        return f"{p.epochs} epochs: Kendall tau {p.kendall_tau:.2f}{interval}{few}"
 
     fig = make_subplots(rows=1, cols=max(1, len(d.panels)), subplot_titles=[title(p) for p in d.panels],
                         horizontal_spacing=0.08)

@@ -90,7 +90,7 @@ def _trials_table(rows: Sequence[TrialRow], latency: bool, studies: Sequence[str
                   _cell(human(r.macs) if r.macs is not None else "", r.macs)]
         if latency:
             cells.append(_cell("" if r.latency_ms is None else f"{r.latency_ms:.3g}", r.latency_ms))
-        cells += [_cell(r.arch, r.arch, "text arch"), _cell(r.reason, r.reason, "text")]
+        cells += [_cell(r.arch, r.arch, "text arch"), _cell(r.reason, r.reason, "text reason")]
         body.append(f'<tr id="row-{html.escape(key)}" data-key="{html.escape(key)}">{"".join(cells)}</tr>')
     return (f'<div class="table-box"><table class="sortable"><thead><tr>{ths}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>')
@@ -188,10 +188,9 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
         page.add(_note("no complete trial within budget yet"))
     else:
         page.add(f'<p class="summary">{html.escape(_trial_line(best.row))}</p>')
-        page.add('<div class="grid">'
-                 f'<div><b>shape flow (nas describe)</b><pre id="best-describe">{html.escape(best.describe_text)}</pre>'
-                 f'</div><div><b>genome JSON</b><pre id="best-genome">{html.escape(best.genome_json)}</pre></div>'
-                 "</div>")
+        # one above the other at full width: side by side, the shape-flow table's long rows were cut off
+        page.add(f'<div><b>shape flow (nas describe)</b><pre id="best-describe">{html.escape(best.describe_text)}</pre>'
+                 f'</div><div><b>genome JSON</b><pre id="best-genome">{html.escape(best.genome_json)}</pre></div>')
     ranked = top_k(d, top)
     page.add(f"<h2>Trials (top {len(ranked)} of {len(d.rows)}; click a header to sort)</h2>")
     page.add(_trials_table(ranked, bool(d.latency_label)))

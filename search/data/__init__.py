@@ -32,7 +32,9 @@ in a split folder, hidden files and non-image files are ignored. ``DIR/val`` (or
 A single tree of class folders has an empty test split (``nas train`` reports test as
 unavailable). Images may have any size and mode (1, L, LA, P, PA, RGB, RGBA, CMYK, 16-bit grey...): the set
 becomes 3 channels if any image has colour, else 1 (alpha is dropped, grey is replicated,
-palettes are expanded, 16-bit values are scaled to 8 bits); multi-frame images (animated GIF,
+palettes are expanded, 16-bit values are scaled to 8 bits, 32-bit integer and float values by the
+narrowest of 8 bits, 16 bits or [0, 1] for float that holds each image's largest value); a set whose
+training images are all one value in every pixel is refused; multi-frame images (animated GIF,
 multi-page TIFF) give their first frame; images whose size differs from the most common one
 are resized to it (bilinear, antialiased). A tree whose layout is ambiguous (a second folder
 beside the one holding ``train/``) is refused with its top folders listed.
@@ -48,9 +50,10 @@ import os
 from pathlib import Path
 
 from .cache import default_cache_dir
-from .core import MAX_FILE_BYTES, MAX_PIXELS, DataError, ImageData, Limits, Splits, stratified_split, with_val
+from .core import MAX_FILE_BYTES, MAX_PIXELS, DataError, ImageData, Limits, Splits, refuse_flat, stratified_split, with_val
 from .decode import decode_one as _decode_one
 from .folders import archive_stem, load_tree
+from .memory import in_memory
 from .synthetic import parse_synthetic, synthetic_splits
 from .torchvision_sets import TORCHVISION_NAMES, DownloadFn, load_torchvision, torchvision_download
 
@@ -83,6 +86,7 @@ def load_data(
             raise DataError(f"--data {spec}: no such file or directory, and not a known data set "
                             f"(synthetic[:N[:RES[:CLASSES]]], {known})")
         name, splits = archive_stem(path), load_tree(path, cache, limits)
+    refuse_flat(spec, splits.train_x)  # checked on every load, the cached ones too
     return with_val(name, splits, val_fraction, seed)
 
 
@@ -98,5 +102,5 @@ def pixel_limit(max_pixels: int | None = None) -> int:
     return int(text)
 
 
-__all__ = ["DataError", "ImageData", "Splits", "load_data", "stratified_split", "synthetic_splits",
+__all__ = ["DataError", "ImageData", "Splits", "in_memory", "load_data", "stratified_split", "synthetic_splits",
            "torchvision_download", "default_cache_dir", "TORCHVISION_NAMES", "MAX_PIXELS", "MAX_FILE_BYTES", "pixel_limit", "_decode_one"]

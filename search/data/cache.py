@@ -10,9 +10,11 @@ from pathlib import Path
 import torch
 
 from ..files import write_atomic
+from ..logs import NasWarning
 from .core import DataError, Splits, one_line
 
-CACHE_VERSION = 2  # bump when the cached layout or decoding changes (2: safe decoding, every mode)
+CACHE_VERSION = 3  # bump when the cached layout or decoding changes (2: safe decoding, every mode; 3: 32-bit and
+# float images read by their range, and the warnings of the decoding kept with the splits)
 
 
 def default_cache_dir() -> Path:
@@ -34,22 +36,25 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()[:20]
 
 
-def read_cache(target: Path) -> Splits | None:
-    """The cached splits, or None when absent or unreadable (then they are decoded and written anew)."""
+def read_cache(target: Path) -> tuple[Splits, list[str]] | None:
+    """The cached splits and the warnings their decoding gave, or None when absent or unreadable (then they are
+    decoded and written anew)."""
     if not target.is_file():
         return None
     try:
         blob = torch.load(target, weights_only=True)
-        return Splits(**{**blob, "classes": tuple(blob["classes"])})
+        notes = [str(n) for n in blob.pop("notes", [])]
+        return Splits(**{**blob, "classes": tuple(blob["classes"])}), notes
     except Exception as e:
-        warnings.warn(f"ignoring the unreadable cache file {target} ({one_line(e)})", stacklevel=3)
+        warnings.warn(f"ignoring the unreadable cache file {target} ({one_line(e)})", NasWarning, stacklevel=3)
         return None
 
 
-def write_cache(target: Path, splits: Splits) -> None:
-    """Atomic write, so concurrent runs never read a half-written file."""
+def write_cache(target: Path, splits: Splits, notes: list[str] = ()) -> None:
+    """Atomic write, so concurrent runs never read a half-written file; ``notes`` are said again on every read."""
+    blob = {**splits._asdict(), "classes": list(splits.classes), "notes": list(notes)}
     try:
-        write_atomic(target, lambda tmp: torch.save({**splits._asdict(), "classes": list(splits.classes)}, tmp))
+        write_atomic(target, lambda tmp: torch.save(blob, tmp))
     except OSError as e:
         raise DataError(f"cannot write the data cache {target} ({one_line(e)}); "
                         f"set NAS_CACHE to a writable folder") from e

@@ -142,6 +142,14 @@ def with_val(name: str, s: Splits, val_fraction: float, seed: int) -> ImageData:
     return ImageData(train_x, train_y, val_x, val_y, s.test_x, s.test_y, tuple(s.classes), name)
 
 
+def refuse_flat(spec: str, x: Tensor) -> None:
+    """A DataError when every pixel of every training image ``x`` (N, C, H, W) has one value: nothing to learn,
+    and the sign of a decoding gone wrong (a bit depth misread) rather than of real data."""
+    if len(x) and int(x.amin()) == int(x.amax()):
+        raise DataError(f"--data {spec}: all {len(x)} training images decode to the single value {int(x.amin())} "
+                        "in every pixel: nothing to learn; check the images' bit depth and content")
+
+
 def one_line(e: BaseException) -> str:
     """An exception as one short line, for messages that wrap it."""
     text = str(e).strip().splitlines()

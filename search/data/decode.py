@@ -21,11 +21,15 @@ from torch import Tensor
 from .core import MAX_PIXELS, DataError, one_line
 from .headers import BY_SUFFIX, FORMAT_NAMES, Header, ImageFormat, detect
 
-# PIL mode -> the mode it is converted to; 16- and 32-bit integer modes are scaled in _pil_pixels
+# PIL mode -> the 8-bit mode it is converted to (None: it is one already)
 _PIL_CONVERT = {"1": "L", "L": None, "LA": None, "La": "LA", "RGB": None, "RGBA": None, "RGBa": "RGBA",
                 "RGBX": "RGB", "P": "RGBA", "PA": "RGBA", "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB",
-                "HSV": "RGB", "F": "L"}
-_PIL_WIDE = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+                "HSV": "RGB"}
+# PIL's wide grey modes -> the full scales their values may be read against, narrowest first: a 16-bit image
+# says its depth; 32-bit integer and float files do not say what range their values use (numpy's int32 or
+# float32 of 8-bit values is common), so the narrowest scale that holds the image's largest value is taken
+_WIDE_SCALES = {"I;16": (65535,), "I;16L": (65535,), "I;16B": (65535,), "I;16N": (65535,),
+                "I": (255, 65535, 2**32 - 1), "F": (1.0, 255, 65535, 2**32 - 1)}
 
 
 def checked_format(blob: bytes, name: str, max_pixels: int) -> tuple[ImageFormat, Header | None]:
@@ -119,8 +123,8 @@ def _pil_pixels(blob: bytes, fmt: ImageFormat, name: str, max_pixels: int) -> Te
             if im.format not in (fmt.name, *fmt.pil_names):
                 raise DataError(f"{name} holds {im.format} data, not {fmt.name}")
             check_pixels(name, *im.size, max_pixels)
-            if im.mode in _PIL_WIDE:  # 16-bit grey (and 32-bit integer) scaled to 8 bits
-                arr = (np.asarray(im).astype(np.int64).clip(0, 65535) // 257).astype(np.uint8)
+            if im.mode in _WIDE_SCALES:
+                arr = wide_to_8bit(np.asarray(im), _WIDE_SCALES[im.mode])
             elif im.mode in _PIL_CONVERT:
                 target = _PIL_CONVERT[im.mode]
                 arr = np.asarray(im.convert(target) if target else im)
@@ -128,6 +132,15 @@ def _pil_pixels(blob: bytes, fmt: ImageFormat, name: str, max_pixels: int) -> Te
                 raise DataError(f"{name} has the unsupported image mode {im.mode}")
     img = torch.from_numpy(arr.copy())
     return img.unsqueeze(0) if img.dim() == 2 else img.permute(2, 0, 1)
+
+
+def wide_to_8bit(values: np.ndarray, scales: tuple[float, ...]) -> np.ndarray:
+    """Grey values of a wide mode as uint8: negatives and NaN are 0, then divided by the first of ``scales``
+    (narrowest first) that holds the largest value, so 175 of a 32-bit image stays 175, 51400 of a 16-bit 200."""
+    v = np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0).clip(0, None)
+    top = v.max(initial=0.0)
+    full = next((s for s in scales if top <= s), scales[-1])
+    return np.floor(v.clip(0, full) * (255 / full) + 1e-6).astype(np.uint8)
 
 
 def uniform(images: list[Tensor]) -> Tensor:

@@ -17,6 +17,7 @@ import torch
 
 from . import decode
 from .cache import cache_file, file_hash, read_cache, write_cache
+from ..logs import NasWarning
 from .core import DataError, Limits, Splits, one_line
 from .headers import IMAGE_SUFFIXES
 from .members import Member, archive_members, folder_files, folder_members
@@ -49,9 +50,16 @@ def load_tree(path: Path, cache: Path, limits: Limits = Limits()) -> Splits:
         raise DataError(f"--data {path}: not a directory or a {'/'.join(ARCHIVE_SUFFIXES)} archive")
     target = cache_file(cache, f"{archive_stem(path)}-{key}")
     if (cached := read_cache(target)) is not None:
-        return cached
-    splits = _decode_tree(path, members, limits.max_pixels)
-    write_cache(target, splits)
+        splits, notes = cached
+        for note in notes:  # the decoding's warnings, said on every load and not only the first
+            warnings.warn(note, NasWarning, stacklevel=3)
+        return splits
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NasWarning)
+        splits = _decode_tree(path, members, limits.max_pixels)
+    for w in caught:  # said now, and kept with the cached splits
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    write_cache(target, splits, [str(w.message) for w in caught if issubclass(w.category, NasWarning)])
     return splits
 
 
@@ -100,7 +108,7 @@ def _decode_tree(path: Path, members: Iterator[Member], max_pixels: int) -> Spli
             grouped[split].append((parts[0], i))
     if ignored:
         warnings.warn(f"--data {path}: ignoring folders beside {', '.join(sorted(split_of))}: "
-                      f"{', '.join(sorted(ignored))}", stacklevel=4)
+                      f"{', '.join(sorted(ignored))}", NasWarning, stacklevel=4)
     classes = tuple(sorted({c for c, _ in grouped["train"]}))
     if len(classes) < 2:
         raise DataError(f"--data {path}: need at least 2 class folders with images under the training "

@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
+from ..logs import NasWarning
 from .core import DataError, one_line
 from .headers import IMAGE_SUFFIXES
 
@@ -115,4 +116,4 @@ def _warn_skipped(path: Path, skipped: list[tuple[str, str]]) -> None:
     if skipped:
         shown = ", ".join(f"{printable(n)} ({why})" for n, why in skipped[:3])
         more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
-        warnings.warn(f"--data {path}: skipped {len(skipped)} unsafe file(s): {shown}{more}", stacklevel=4)
+        warnings.warn(f"--data {path}: skipped {len(skipped)} unsafe file(s): {shown}{more}", NasWarning, stacklevel=4)

@@ -6,9 +6,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..memory import FLOAT_BYTES, check_fits
 from .core import DataError, Splits
 
 SYNTHETIC_DEFAULTS = (4000, 32, 10)  # train images, resolution, classes
+SYNTHETIC_FLOAT_ARRAYS = 4  # float arrays of every image's size alive at once while the images are mixed
 
 
 def parse_synthetic(spec: str) -> tuple[int, int, int]:
@@ -24,9 +26,12 @@ def parse_synthetic(spec: str) -> tuple[int, int, int]:
 
 def synthetic_splits(n: int, resolution: int, num_classes: int, seed: int = 0) -> Splits:
     """Learnable RGB images: a per-class low-frequency pattern and tint under distractors and noise."""
-    gen = torch.Generator().manual_seed(seed)
     total = n + n // 5
     r, k, channels = resolution, num_classes, 3
+    # the images (uint8) and the float arrays they are mixed from: signal, distractor, noise and their sum
+    check_fits(f"--data synthetic:{n}:{r}:{k} ({total} images of {r}x{r})",
+               total * channels * r * r * (1 + SYNTHETIC_FLOAT_ARRAYS * FLOAT_BYTES))
+    gen = torch.Generator().manual_seed(seed)
 
     def smooth(count: int) -> Tensor:  # (count, C, r, r) in [0, 1], coarse 4x4 grid upsampled
         coarse = torch.rand(count, channels, 4, 4, generator=gen)

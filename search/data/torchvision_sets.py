@@ -41,7 +41,7 @@ def load_torchvision(name: str, cache: Path, download_fn: DownloadFn) -> Splits:
     """The named set from the cache, else downloaded, converted and cached."""
     target = cache_file(cache, name)
     if (cached := read_cache(target)) is not None:
-        return cached
+        return cached[0]  # a torchvision set's conversion warns of nothing
     root = cache / "torchvision" / name
     try:
         root.mkdir(parents=True, exist_ok=True)

@@ -114,9 +114,11 @@ def tuple_fields(space: Any, may_be_empty: tuple[str, ...] = ()) -> None:
 
 
 def check_subset(values: tuple, allowed: tuple, name: str) -> None:
-    for v in values:
+    for i, v in enumerate(values):
         if v not in allowed:
             raise SpaceError(f"space.{name}: {v!r} is not allowed; choose from {', '.join(map(str, allowed))}")
+        if v in values[:i]:  # it would silently be drawn twice as often as the others
+            raise SpaceError(f"space.{name}: {v!r} is listed twice")
 
 
 def check_range(pair: tuple, name: str, lo: float, hi: float, whole: bool = True) -> None:

@@ -54,7 +54,7 @@ def measure(s: Sampled, budget: Budget, params: dict[str, Any] | None = None) ->
     widths = [stem_channels(g), *(st.width for st in g.stages)] if g.stem.kind != "none" else [
         st.width for st in g.stages]
     bad = sum(not GROWTH[0] <= b / a <= GROWTH[1] for _, a, b in halvings(g, c))
-    narrow = any(st.width < BLOCK_FACTS[st.block].min_width for st in g.stages)
+    narrow = any(BLOCK_FACTS[st.block].too_narrow(st.width, st.expansion) for st in g.stages)
     depths = [st.depth for st in g.stages]
     pile = len(depths) > 1 and any(all(d >= PILE * e for j, e in enumerate(depths) if j != i)
                                    for i, d in enumerate(depths))

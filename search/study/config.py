@@ -20,9 +20,10 @@ class SearchConfig:
     """Everything one ``nas run`` needs; every worker process receives a copy."""
 
     study: str  # study name, and the folder under studies_dir
-    data: str  # --data spec (see search.data.load_data)
+    data: Any  # --data spec (see search.data.load_data), or tensors / Datasets in memory (search.data.in_memory)
     budget: Budget  # MACs / params the trained candidates must fit
     space: Any  # a search.sampling space: sample(), to_dict(), feasible_range()
+    tune: tuple = ()  # search.tuning.Tunable ranges drawn per trial with the genome (--tune)
     objectives: str = "accuracy"  # a key of OBJECTIVES
     trials: int | None = 20  # trials that finish training (ok or pruned); None with a timeout = until then
     timeout_s: float | None = None  # stop claiming new trials after this many seconds
@@ -82,9 +83,10 @@ def settings_for(cfg: SearchConfig, data: Any, split_seed: int, heartbeat_s: int
     train = recipe(cfg, len(data.train_y))
     resolution = train.resolution or data.resolution
     recipe_dict = {k: v for k, v in asdict(train).items() if k not in _NOT_SETTINGS}
-    return StudySettings(cfg.budget, tuple(cfg.objectives.split(",")), cfg.data, data_fingerprint(data), resolution,
-                         data.channels, data.num_classes, split_seed, cfg.val_fraction, recipe_dict,
-                         cfg.space.to_dict(), heartbeat_s)
+    return StudySettings(cfg.budget, tuple(cfg.objectives.split(",")), cfg.data if isinstance(cfg.data, str)
+                         else data.name, data_fingerprint(data), resolution, data.channels, data.num_classes,
+                         split_seed, cfg.val_fraction, recipe_dict, cfg.space.to_dict(), heartbeat_s,
+                         tune={t.name: t.to_dict() for t in cfg.tune})
 
 
 def train_config(settings: StudySettings, cfg: SearchConfig) -> TrainConfig:

@@ -9,7 +9,7 @@ from pathlib import Path
 import optuna
 
 from .config import SearchConfig
-from .schema import SETTINGS_KEY, StudySettings, read_settings
+from .schema import RUN_KEY, SETTINGS_KEY, StudySettings, read_settings
 from .storage import SearchError, open_storage, redact_url, storage_error, storage_lock, with_retry
 
 
@@ -82,6 +82,21 @@ def open_study(cfg: SearchConfig, settings: StudySettings, worker: int = 0,
     study = optuna.load_study(study_name=cfg.study, storage=storage, sampler=make_sampler(cfg, worker),
                               pruner=make_pruner(cfg, stored.epochs))
     return study, storage, stored
+
+
+def run_changes(study: optuna.Study, cfg: SearchConfig, stored: StudySettings) -> list[str]:
+    """One line per per-run choice that differs from the study's last run (--sampler, --pruner) or from the study
+    (--heartbeat, which the study keeps); allowed, but said. Records this run's choices for the next one."""
+    now = {"sampler": cfg.sampler, "pruner": cfg.pruner}
+    last = study.user_attrs.get(RUN_KEY) or {}
+    lines = [f"--{k} {v}: the study's last run used {last[k]}; this run uses {v} (it steers only this run)"
+             for k, v in now.items() if last.get(k) not in (None, v)]
+    if cfg.heartbeat_s != stored.heartbeat_s:
+        lines.append(f"--heartbeat {cfg.heartbeat_s} is not used: the study keeps the {stored.heartbeat_s} s its first "
+                     "run set, so every process agrees when a silent trial is dead")
+    if last != now:
+        study.set_user_attr(RUN_KEY, now)
+    return lines
 
 
 _ABSENT = object()

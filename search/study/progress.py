@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from optuna.trial import TrialState
 
+from ..train.progress import step_bar
 from .schema import Status, counts_toward_trials, is_baseline
 
 
@@ -25,10 +26,7 @@ class Progress:
 
     def start(self, number: int) -> None:
         """A trial begins training."""
-        if self.live:
-            from tqdm import tqdm
-
-            self.bar = tqdm(desc=f"trial {number}", unit="step", leave=False, file=sys.stderr, dynamic_ncols=True)
+        self.bar = step_bar(f"trial {number}", self.live)
 
     @property
     def on_step(self) -> Callable[[int, int], None] | None:
@@ -37,8 +35,7 @@ class Progress:
 
     def _step(self, step: int, total: int) -> None:
         if self.bar is not None:
-            self.bar.total = total
-            self.bar.update(step - self.bar.n)
+            self.bar(step, total)
 
     def finish(self, number: int, status: Status, text: str, seconds: float) -> None:
         """A trial ended: one line with the bar of trials, the best so far and the ETA."""

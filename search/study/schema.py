@@ -21,7 +21,11 @@ from ..budget import Budget
 from ..files import jsonable
 
 SETTINGS_KEY = "nas_settings"
+RUN_KEY = "nas_last_run"  # the per-run choices (sampler, pruner) of the study's last run, to say when they change
 SCHEMA_VERSION = 2
+SPLIT_SEED = 0  # seeds a new study's validation split and synthetic images: never a worker's --seed, so workers
+# started at once with their own seeds (Optuna's way to run several) draw the same data and join one study
+PER_RUN = ("data", "version", "heartbeat_s")  # settings a rerun or a racing worker adopts instead of comparing
 
 
 class Status(str, Enum):
@@ -79,6 +83,7 @@ class StudySettings:
     train: Mapping[str, Any] = field(default_factory=dict)  # the proxy recipe (TrainConfig fields but seed)
     space: Mapping[str, Any] = field(default_factory=dict)  # the search space, as its to_dict()
     heartbeat_s: int = 10  # every process of the study uses the stored one
+    tune: Mapping[str, Any] = field(default_factory=dict)  # training hyper-parameters drawn per trial: name -> range
     version: int = SCHEMA_VERSION
 
     @property
@@ -111,7 +116,7 @@ class StudySettings:
         mine, theirs = self.to_json(), other.to_json()
         out = []
         for key in mine:
-            if key in ("data", "version"):
+            if key in PER_RUN:
                 continue
             a, b = mine[key], theirs.get(key)
             if isinstance(a, dict) and isinstance(b, dict):

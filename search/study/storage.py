@@ -48,9 +48,54 @@ def _first_line(e: BaseException) -> str:
     return (text.splitlines()[0] if text else type(e).__name__)[:200]
 
 
+# what SQLite (or the disk under it) says, somewhere in an exception's chain -> the cause in plain words and
+# whether it lasts (no retry helps); Optuna's own wrapper says only "invalid data in the commit" for them all
+_CORRUPT = ("the database file is corrupt: `sqlite3 {db} .recover | sqlite3 recovered.db` may save what it holds "
+            "(or restore a copy)")
+_FAULTS = (
+    ("database disk image is malformed", _CORRUPT, True),
+    ("file is not a database", _CORRUPT, True),
+    ("database or disk is full", "no space left on the device", True),
+    ("no space left on device", "no space left on the device", True),
+    ("readonly database", "the database is read-only (its permissions, an immutable flag or a read-only disk)", True),
+    ("unable to open database file", "the database file cannot be opened (missing, or its folder unreadable)", True),
+    ("disk i/o error", "a disk I/O error (a failing disk, or the file removed while in use)", True),
+    ("database is locked", "the database stayed locked by another process", False),
+)
+
+
+def _chain(e: BaseException) -> list[BaseException]:
+    """``e`` and the exceptions it was raised from, outermost first."""
+    out: list[BaseException] = []
+    while e is not None and e not in out:
+        out.append(e)
+        e = e.__cause__ or e.__context__
+    return out
+
+
+def sqlite_file(url: str | None) -> Path | None:
+    """The database file of a SQLite URL, or None for another storage."""
+    if not url or not url.startswith("sqlite:///"):
+        return None
+    path = url[len("sqlite:///"):].split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def fault(e: BaseException, url: str | None = None) -> tuple[str, bool]:
+    """What went wrong with a storage, in words a user can act on, and whether it lasts (a retry cannot help)."""
+    db = sqlite_file(url)
+    if db is not None and not db.exists():
+        return f"the database file {db} is missing (deleted while in use?)", True
+    text = " ".join(str(x) for x in _chain(e)).lower()
+    for key, words, lasting in _FAULTS:
+        if key in text:
+            return words.format(db=db or "study.db"), lasting
+    return _first_line(_chain(e)[-1]), False
+
+
 def storage_error(url: str, e: BaseException, doing: str = "open") -> StorageError:
-    """One line naming the storage (password hidden) and its complaint."""
-    error = StorageError(f"cannot {doing} storage {redact_url(url)}: {_first_line(e)}")
+    """One line naming the storage (password hidden) and the cause of its complaint."""
+    error = StorageError(f"cannot {doing} storage {redact_url(url)}: {fault(e, url)[0]}")
     if doing == "open":  # a URL or server the user named that does not work: fixed on the command line
         error.exit_code = 2
     return error
@@ -93,6 +138,8 @@ def transient(e: BaseException) -> bool:
     try:
         import sqlalchemy.exc as sa
     except ImportError:  # pragma: no cover - optuna's RDB storage needs sqlalchemy
+        return False
+    if fault(e)[1]:  # a corrupt, full or read-only database stays so
         return False
     if isinstance(e, optuna.exceptions.StorageInternalError):
         return True

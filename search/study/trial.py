@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from dataclasses import replace
@@ -13,9 +14,10 @@ from optuna.trial import TrialState
 from space import Genome, arch_string, build, complexity
 
 from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
+from ..tuning import suggest_training
 from .schema import Status, StudySettings, write_attrs
 
-TrainFn = Callable[..., Any]  # (model, data, cfg, device, on_epoch=..., on_step=...) -> TrainResult-like
+TrainFn = Callable[..., Any]  # (model, data, cfg, device, on_epoch=..., [trial=...]) -> TrainResult-like
 ENQUEUED_KEY = "enqueued_genome"  # the trial user attribute holding the genome an enqueued trial trains
 ENQUEUED_PARAMS_KEY = "enqueued_params"  # and, when the genome is a point of the study's space, the params drawing it
 
@@ -114,9 +116,12 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: Stu
     cost = record_genome(trial, genome, **({"solved": solved} if solved else {}))
     if not settings.budget.fits(cost.macs, cost.params):
         raise Rejected(f"{cost.macs:,} MACs and {cost.params:,} params are outside the budget")
+    tuned = suggest_training(trial, settings.tune)  # Optuna params beside the genome's; the proxy trains with them
+    train = replace(train, **tuned)
     mult = (solved or {}).get("width_mult", 1.0)
     log(f"  trial {trial.number}: training {arch_string(genome)} ({cost.macs / 1e6:.2f}M MACs, "
-        f"{cost.params / 1e6:.2f}M params{f', widths x{mult:.2f}' if mult != 1 else ''})")
+        f"{cost.params / 1e6:.2f}M params{f', widths x{mult:.2f}' if mult != 1 else ''}"
+        f"{''.join(f', {k} {v:.3g}' for k, v in tuned.items())})")
     multi = len(settings.objectives) > 1
     rung = rung_pruner(study, train.epochs) if multi else None
     history: list[float] = []
@@ -136,6 +141,8 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: Stu
 
     fn = train_fn or train_proxy
     kwargs = {"on_epoch": on_epoch} | ({"on_step": on_step} if on_step is not None and train_fn is None else {})
+    if train_fn is not None and "trial" in inspect.signature(train_fn).parameters:
+        kwargs["trial"] = trial  # a train_fn that suggests its own hyper-parameters
     result = fn(build(genome), data, replace(train, seed=train.seed + trial.number), device, **kwargs)
     chance = (at_chance(result.val_acc, settings.num_classes, len(data.val_y))
               if result.val_acc is not None and len(data.val_y) else None)

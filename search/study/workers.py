@@ -24,6 +24,8 @@ from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, sto
 from .trial import Rejected, TrialFailed, enqueued_genome, run_trial
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
+PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal the kernel sends this process when its parent dies
+_parent: list[int] = []  # in a worker process: the pid of the nas run that spawned it (empty in nas run itself)
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
 
 
@@ -34,11 +36,14 @@ class WorkOutcome:
     failures_in_a_row: int  # this run's failed or rejected trials at its end
     last_failure: str = ""  # "status: reason" of the last one
     chance: str = ""  # why the search stopped because its first trials were all at chance
+    stopped: str = ""  # why a callback stopped the search (study.stop(), as in Optuna)
 
 
 def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, list]:
     """Under the lock: fail dead trials, then ask for a trial if one is owed or enqueued (None otherwise)."""
     with storage_lock(cfg.storage_url, f"nas:{cfg.study}", cfg.paths.lock if cfg.storage is None else None):
+        if orphaned():  # checked once the lock is held, however long it took: an orphan claims nothing
+            return None, []
         fail_stale(storage, study._study_id)
         trials = study.get_trials(deepcopy=False)
         waiting = any(t.state == TrialState.WAITING for t in trials)
@@ -114,8 +119,9 @@ def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0,
                 failures, last_failure = failures + 1, f"{status.value}: {text}"
             else:
                 failures = 0
-            for cb in callbacks:
-                cb(study, study._storage.get_trial(trial._trial_id))
+            if callbacks and _callbacks_stop(study, trial, callbacks):
+                return WorkOutcome(failures, last_failure, stopped=f"study.stop() was called by a callback after "
+                                                                   f"trial {trial.number}")
             if failures >= cfg.max_failures:
                 break
             if status.trained and (chance := _chance(study, cfg.chance_trials)):
@@ -123,6 +129,20 @@ def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0,
     finally:
         progress.close()
     return WorkOutcome(failures, last_failure)
+
+
+def _callbacks_stop(study: optuna.Study, trial: Any, callbacks: Sequence[Callback]) -> bool:
+    """Call Optuna's callbacks on a finished trial as ``study.optimize`` does, so that ``study.stop()`` inside one
+    is allowed (Optuna refuses it outside its loop) and stops the search; whether one called it."""
+    frozen = study._storage.get_trial(trial._trial_id)
+    study._stop_flag = False
+    study._thread_local.in_optimize_loop = True  # what optimize sets around its callbacks
+    try:
+        for cb in callbacks:
+            cb(study, frozen)
+    finally:
+        study._thread_local.in_optimize_loop = False
+    return bool(study._stop_flag)
 
 
 def _chance(study: optuna.Study, n: int) -> str:
@@ -173,24 +193,51 @@ def _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progre
     return status, text.splitlines()[0][:200] if text else ""
 
 
-def _orphan_guard() -> None:
-    """A worker process ends its trial as interrupted when its parent dies (kill -9 of nas run included)."""
-    import _thread
+def orphaned() -> bool:
+    """Whether this is a worker process whose nas run has died (its parent pid changed)."""
+    return bool(_parent) and os.getppid() != _parent[0]
 
+
+def _parent_death_signal() -> None:
+    """Ask Linux to send SIGTERM the moment the parent dies (kill -9 included); elsewhere the guard's polling
+    and the check before every claim remain."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+
+
+def _orphan_guard() -> None:
+    """A worker process ends its trial as interrupted when its parent dies (kill -9 of nas run included).
+
+    It signals itself SIGTERM, which the worker turns into KeyboardInterrupt: an interrupt_main would be lost
+    where SIGINT is ignored, as in a background job of a script."""
     parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
-        _thread.interrupt_main()
+        os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _worker_entry(cfg: SearchConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None) -> None:
+def interrupt(signum: int, frame: Any) -> None:
+    """A worker's SIGTERM handler: end as Ctrl-C would (the trial in flight is failed as interrupted)."""
+    raise KeyboardInterrupt
+
+
+def _worker_entry(cfg: SearchConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None,
+                  parent: int) -> None:
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpu
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, interrupt)
+    _parent.append(parent)
+    _parent_death_signal()
+    if orphaned():  # the parent died before the kernel was asked to say so
+        sys.exit(130)
     _orphan_guard()
     import torch
 
@@ -222,7 +269,7 @@ def run_workers(cfg: SearchConfig, data: Any, settings: StudySettings, **kw: Any
     procs = []
     for w in range(cfg.workers):
         gpu = str(w % gpus) if gpus > 1 and os.environ.get("CUDA_VISIBLE_DEVICES") is None else None
-        p = ctx.Process(target=_worker_entry, args=(cfg, settings, w, threads, gpu), daemon=True)
+        p = ctx.Process(target=_worker_entry, args=(cfg, settings, w, threads, gpu, os.getpid()), daemon=True)
         p.start()
         procs.append(p)
     try:

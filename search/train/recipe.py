@@ -76,8 +76,9 @@ def chance_level(num_classes: int) -> float:
 
 
 def at_chance(val_acc: float, num_classes: int, n_val: int, z: float = 3.0) -> bool:
-    """True when ``val_acc`` is within ``z`` binomial standard errors of chance on ``n_val`` images."""
+    """True when ``val_acc`` is within ``z`` binomial standard errors of chance on ``n_val`` images, on either side:
+    far below chance is not chance (the network has learnt something, if backwards)."""
     if n_val < 1:
         raise ValueError(f"n_val: the validation split is empty, so chance cannot be told apart, got {n_val}")
     p = chance_level(num_classes)
-    return val_acc <= p + z * math.sqrt(p * (1 - p) / n_val)
+    return abs(val_acc - p) <= z * math.sqrt(p * (1 - p) / n_val)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import search
+from space import Genome
 
 DATA = "synthetic:120:8:3"  # 8x8 RGB, 3 classes: every network here builds in milliseconds
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +49,14 @@ def test_cost_build_and_sample_give_exact_numbers():
     assert 1_500_000 <= search.cost(g).macs <= 3_000_000  # solved to the budget, not merely under it
 
 
+def huge_genome() -> Genome:
+    """resnet20 with 100,000 blocks of 100,000 channels per stage: petabytes of weights, cheap to cost."""
+    d = search.genome("resnet20").to_dict()
+    for stage in d["stages"]:
+        stage.update(depth=10**5, width=10**5)
+    return Genome.from_dict(d)
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda: search.cost(5), "ConfigError", "model: expected a Genome, a preset name or a genome JSON file, got int"),
     (lambda: search.cost("resnet21"), "GenomeError", "unknown model 'resnet21'"),
@@ -60,6 +69,15 @@ def test_cost_build_and_sample_give_exact_numbers():
     (lambda: search.run(config(Path("unused"), epochs=0)), "ConfigError", "--epochs must be a whole number >= 1"),
     (lambda: search.run(config(Path("unused"), sampler="grid")), "ConfigError", "--sampler 'grid': choose from"),
     (lambda: search.run({"data": DATA}), "ConfigError", "config: expected a search.RunConfig, got dict"),
+    (lambda: search.run(config(Path("unused"), lr=float("inf"))), "ConfigError", "--lr must be a finite number > 0"),
+    (lambda: search.run(config(Path("unused"), lr="0.1")), "ConfigError", "--lr must be a finite number > 0, got '0.1'"),
+    (lambda: search.run(config(Path("unused"), min_budget=float("nan"))), "ConfigError", "--min-budget must be a"),
+    (lambda: search.run(config(Path("unused"), budget=float("inf"))), "BudgetError", "must be a finite positive"),
+    (lambda: search.run(config(Path("unused"), timeout=float("inf"))), "BudgetError", "must be a finite positive"),
+    (lambda: search.run(config(Path("unused"), seed=2**64)), "ConfigError", "--seed must be a whole number from 0"),
+    (lambda: search.run(config(Path("unused"), chance_stop=-1)), "ConfigError", "--chance-stop must be a whole"),
+    (lambda: search.run(config(Path("unused"), study="")), "ConfigError", "--study is empty"),
+    (lambda: search.build(huge_genome()), "TooLarge", "a network of 54,000,030,015,400,474 params needs about"),
 ])
 def test_bad_arguments_are_one_clear_value_error(call, error, message):
     with pytest.raises(ValueError) as e:
@@ -123,3 +141,18 @@ def test_importing_search_and_nas_help_load_no_torch_optuna_or_plotly():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+def test_study_stop_in_a_callback_stops_the_search_after_that_trial(tmp_path):
+    seen = []
+
+    def stop_after_two(study, trial):  # the documented Optuna way to stop from a callback
+        seen.append(trial.number)
+        if len(seen) == 2:
+            study.stop()
+
+    result = search.run(config(tmp_path, trials=5), train_fn=fake_train, callbacks=[stop_after_two])
+    assert seen == [0, 1] and len(result.trials) == 2
+    assert result.stopped == "study.stop() was called by a callback after trial 1"
+    again = search.run(config(tmp_path, trials=3), train_fn=fake_train, callbacks=[lambda s, t: seen.append(t.number)])
+    assert len(again.trials) == 3 and again.stopped == "" and seen == [0, 1, 2]  # a rerun goes on

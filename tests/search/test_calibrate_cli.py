@@ -63,7 +63,7 @@ def test_calibration_json_matches_the_stored_trials(calibrated):
     else:
         assert p["kendall_tau"] == pytest.approx(tau) and p["spearman_rho"] == pytest.approx(rho)
         assert p["tau_low"] <= p["kendall_tau"] <= p["tau_high"]
-        assert r["recommended_epochs"] == (1 if tau >= 0.7 else None)
+        assert p["meaningful"] is False and r["recommended_epochs"] is None  # 3 architectures recommend nothing
     for epochs in (1, 2):  # each length is a study of its own, trained to its last epoch
         study = load(folder, f"s.calibrate-e{epochs}")
         assert study.user_attrs["nas_settings"]["train"]["epochs"] == epochs
@@ -96,7 +96,7 @@ def test_nas_run_after_calibrate_shows_the_measured_tau_for_its_epochs(calibrate
         assert "proxy fidelity: Kendall tau undefined for 1 epochs (too few distinct accuracies)" in err
     else:
         assert (f"proxy fidelity: Kendall tau {p['kendall_tau']:.2f} [{p['tau_low']:.2f}, {p['tau_high']:.2f}] for "
-                "1 epochs against 2 (nas calibrate, 3 architectures)") in err
+                "1 epochs against 2 (nas calibrate, 3 architectures; not meaningful with fewer than 6)") in err
     assert load(folder, "s").user_attrs["nas_calibration"] == r
 
 
@@ -121,3 +121,17 @@ def test_no_budget_is_one_line(tmp_path, capsys):
     assert main(args[:i] + args[i + 2:]) == 2
     assert capsys.readouterr().err == ("nas: error: give a compute budget (--budget 400MFLOPs) and/or a parameter "
                                        "budget (--params-budget 5M)\n")
+
+
+@pytest.mark.parametrize("taus, words", [
+    ((None, None), "no proxy length can be judged: at every length (or at the full one) the architectures all scored "
+                   "the same, so there is no ranking to compare; train longer or use more --archs"),
+    ((None, 0.2), "no proxy length reaches Kendall tau 0.7: the ranking of architectures at 10 epochs differs from the "
+                  "30-epoch one; try longer proxies or more --archs"),
+])
+def test_no_ranking_is_not_called_a_ranking_that_differs(taus, words):
+    from search.commands.calibrate import verdict
+
+    r = {"recommended_epochs": None, "full_epochs": 30, "threshold": 0.7,
+         "proxies": [{"epochs": e, "kendall_tau": t} for e, t in zip((5, 10), taus)]}
+    assert verdict(r) == words

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from search.calibration import (average_ranks, bootstrap_interval, calibrate, calibration_data, fidelity_line,
-                                kendall_tau, recommended, spearman_rho, ProxyFidelity)
+from search.calibration import (bootstrap_interval, calibrate, calibration_data, fidelity_line, kendall_tau,
+                                recommended, spearman_rho, ProxyFidelity)
 
 
 def test_kendall_tau_is_one_for_the_same_order_and_minus_one_for_the_reverse():
@@ -31,11 +31,6 @@ def test_rank_correlations_are_undefined_when_one_side_is_all_ties():
     assert math.isnan(kendall_tau([1], [2])) and math.isnan(spearman_rho([1], [2]))
 
 
-def test_average_ranks_share_the_mean_rank_of_a_tie():
-    assert average_ranks([10, 20, 20, 5]).tolist() == [2.0, 3.5, 3.5, 1.0]
-    assert average_ranks([7, 7, 7]).tolist() == [2.0, 2.0, 2.0]
-
-
 def test_spearman_rho_hand_worked():
     assert spearman_rho([1, 2, 3, 4], [1, 4, 9, 16]) == pytest.approx(1.0)
     assert spearman_rho([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
@@ -51,8 +46,8 @@ def test_mismatched_lengths_are_an_error():
 
 def test_bootstrap_of_a_perfect_order_is_one_to_one_and_holds_the_estimate():
     x = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
-    assert bootstrap_interval(x, [v * 2 for v in x]) == (1.0, 1.0)
-    assert bootstrap_interval(x, [-v for v in x]) == (-1.0, -1.0)
+    assert bootstrap_interval(x, [v * 2 for v in x]) == (pytest.approx(1.0), pytest.approx(1.0))  # SciPy: 1 - 1e-16
+    assert bootstrap_interval(x, [-v for v in x]) == (pytest.approx(-1.0), pytest.approx(-1.0))
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate():
@@ -67,10 +62,20 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate():
 
 
 def test_recommended_is_the_fewest_epochs_reaching_the_threshold():
-    ps = [ProxyFidelity(1, 0.4, 0.5, 0.1, 0.7, 5), ProxyFidelity(5, 0.8, 0.9, 0.6, 1.0, 5),
-          ProxyFidelity(3, 0.7, 0.8, 0.5, 0.9, 5), ProxyFidelity(2, None, None, None, None, 5)]
+    ps = [ProxyFidelity(1, 0.4, 0.5, 0.1, 0.7, 6), ProxyFidelity(5, 0.8, 0.9, 0.6, 1.0, 6),
+          ProxyFidelity(3, 0.7, 0.8, 0.5, 0.9, 6), ProxyFidelity(2, None, None, None, None, 6)]
     assert recommended(ps) == 3
     assert recommended(ps, 0.9) is None
+
+
+def test_a_tau_of_fewer_than_six_architectures_is_not_meaningful_and_recommends_nothing():
+    few = [ProxyFidelity(1, 1.0, 1.0, 1.0, 1.0, 5), ProxyFidelity(3, 0.8, 0.9, 0.6, 1.0, 6)]
+    assert [p.meaningful for p in few] == [False, True]
+    assert recommended(few) == 3  # 1 epoch's perfect tau of 5 architectures is not taken
+    c = calibrate({1: [0.4, 0.3, 0.2], 3: [0.5, 0.4, 0.3]}, 3, resamples=50)
+    assert c["proxies"][0]["meaningful"] is False and c["recommended_epochs"] is None
+    assert fidelity_line(c, 1) == ("proxy fidelity: Kendall tau 1.00 [1.00, 1.00] for 1 epochs against 3 "
+                                   "(nas calibrate, 3 architectures; not meaningful with fewer than 6)")
 
 
 def test_calibrate_skips_failed_architectures_and_recommends():
@@ -81,15 +86,14 @@ def test_calibrate_skips_failed_architectures_and_recommends():
     one, two = c["proxies"]
     assert one["n_archs"] == 4 and one["kendall_tau"] == pytest.approx(1.0) and one["spearman_rho"] == pytest.approx(1.0)
     assert two["n_archs"] == 5 and two["kendall_tau"] == pytest.approx(0.2)  # 6 agreeing pairs, 4 not, of 10
-    assert c["recommended_epochs"] == 1 and c["bootstrap"] == {"resamples": 200, "confidence": 0.95, "seed": 0}
+    assert c["recommended_epochs"] is None  # 4 and 5 architectures: not meaningful
+    assert c["bootstrap"] == {"resamples": 200, "confidence": 0.95, "seed": 0}
 
 
 def test_fidelity_line_and_dashboard_panels_read_the_record():
     c = calibrate({1: [0.2, 0.3, 0.4], 3: [0.3, 0.4, 0.5]}, 3, resamples=50)
     c["archs"] = [{"arch": f"a{i}", "val_acc": {"1": p, "3": f}} for i, (p, f) in enumerate([(0.2, 0.3), (0.3, 0.4),
                                                                                            (0.4, 0.5)])]
-    assert fidelity_line(c, 1) == ("proxy fidelity: Kendall tau 1.00 [1.00, 1.00] for 1 epochs against 3 "
-                                   "(nas calibrate, 3 architectures)")
     assert fidelity_line(c, 2) == "proxy fidelity: calibrated for [1] epochs against 3, not for 2"
     d = calibration_data(c)
     assert d.full_epochs == 3 and [p.epochs for p in d.panels] == [1]

@@ -20,7 +20,7 @@ def completions(script: str, *words: str) -> list[str]:
 
 
 def test_bash_completion_offers_commands_flags_and_choices(capsys):
-    pytest.importorskip("shtab")
+    pytest.importorskip("shtab", reason="needs the completion extra: pip install -e '.[completion]'")
     if shutil.which("bash") is None:
         pytest.skip("no bash")
     assert main(["--print-completion", "bash"]) == 0
@@ -32,7 +32,7 @@ def test_bash_completion_offers_commands_flags_and_choices(capsys):
 
 
 def test_zsh_completion_is_a_compdef_for_nas(capsys):
-    pytest.importorskip("shtab")
+    pytest.importorskip("shtab", reason="needs the completion extra: pip install -e '.[completion]'")
     assert main(["--print-completion", "zsh"]) == 0
     script = capsys.readouterr().out
     assert script.startswith("#compdef nas") and "--budget" in script and "--max-train-images" in script

@@ -98,3 +98,11 @@ def test_depths_and_block_facts():
     assert (mb.weighted_layers(1.0), mb.weighted_layers(6.0)) == (2, 3)
     assert [BLOCK_FACTS[b].has_residual(16, 32, 2) for b in ("plain", "basic", "bottleneck", "dwsep")] == \
         [False, True, True, False]
+
+
+def test_regnets_ratio_one_bottleneck_is_not_called_narrow():
+    # ResNet's 256-channel floor is for bottlenecks that reduce their width; RegNet's (ratio 1) reduce nothing
+    text = "\n".join(design_notes(preset("regnet_x_400mf"), complexity(preset("regnet_x_400mf"))))
+    assert "uses bottleneck blocks" not in text
+    narrow = Genome((Stage("bottleneck", 1, 128, 2, expansion=4),), Stem("conv3x3", 32))
+    assert "stage 0 uses bottleneck blocks at 128 channels" in "\n".join(design_notes(narrow, complexity(narrow)))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from search.dashboard import write_dashboard, write_overlay
-from dashboard_study import TRIALS, build_study
+from dashboard_study import TRIALS, build_study, genome, make_trial
 
 # playwright adds --headless and a fresh --user-data-dir itself; without the background-networking
 # flags Chromium's own network attempts fail noisily where there is no network
@@ -36,10 +36,11 @@ def _chromium() -> str | None:
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright: pip install -e '.[test]'")
     exe = _chromium()
     if exe is None:
-        pytest.skip("no Chromium found: apt-get install chromium, or set NAS_CHROMIUM to its path")
+        pytest.skip("no Chromium found: apt-get install chromium (or playwright install chromium), or set "
+                    "NAS_CHROMIUM to its path")
     with sync_api.sync_playwright() as p:
         try:
             b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, timeout=60_000)
@@ -96,8 +97,11 @@ class Page:
 
 
 def _study_with_extras(tmp_path):
-    """The hand-made study, plus a scaling run and latency figures so that every kind of plot appears."""
+    """The hand-made study, plus a scaling run, latency figures and a 10th complete trial (importances need 10)
+    so that every kind of plot appears."""
     study = build_study(latency=True)
+    study.add_trial(make_trial("complete", 0.65, 150, 12, genome(("basic", "basic")), "ok",
+                               latency_ms={"b1": 1.5, "b64": 15.0}))
     studies = tmp_path / "studies"
     (studies / "hand").mkdir(parents=True)
     (studies / "hand" / "scaling.json").write_text(json.dumps(
@@ -124,7 +128,7 @@ def test_dashboard_renders_offline_with_every_plot(browser, tmp_path):
     assert page.page.evaluate("document.getElementById('plot-1').data.map(t => t.name)") == [
         "dominated", "over budget", "Pareto front", "budget 1.00K MACs"]
     assert page.errors == [] and page.requests == []
-    assert page.page.locator("table.sortable tbody tr").count() == len(TRIALS)
+    assert page.page.locator("table.sortable tbody tr").count() == len(TRIALS) + 1
     assert "stage0" in page.page.inner_text("#best-describe")
     shot = tmp_path / "dashboard.png"
     page.page.screenshot(path=str(shot), full_page=True)

@@ -110,3 +110,19 @@ def test_stray_folder_beside_the_splits_is_ignored_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match="ignoring folders beside test, train: samples"):
         d = load_data(str(root), cache_dir=tmp_path / "cache", val_fraction=0.0)
     assert (len(d.train_y), len(d.test_y)) == (6, 3)
+
+
+def test_data_warnings_are_one_line_every_time_from_the_cache_too(tmp_path, capsys):
+    from search.cli import main
+
+    root = tree(tmp_path / "pets", per_class=4, test_per_class=1)
+    png(root / "samples" / "a" / "x.png", np.zeros((20, 20, 3), np.uint8))
+    argv = ["run", "--budget", "3M", "--data", str(root), "--cache-dir", str(tmp_path / "cache"), "--dry-run", "1",
+            "--studies-dir", str(tmp_path / "studies")]
+    for load in ("decoded", "cached"):
+        assert main(argv) == 0, load
+        err = capsys.readouterr().err
+        assert [line for line in err.splitlines() if "samples" in line] == [
+            f"nas: warning: --data {root}: ignoring folders beside test, train: samples"], (load, err)
+        assert "UserWarning" not in err
+    assert len(list((tmp_path / "cache").rglob("*.pt"))) == 1

@@ -113,8 +113,8 @@ MODES = ["1", "L", "LA", "P", "PA", "RGBA", "I;16", "I", "CMYK"]
 @pytest.mark.parametrize("mode", MODES)
 def test_every_mode_converts(tmp_path, mode):
     root = tmp_path / "s"
-    for c in ("a", "b"):
-        png(root / c / "0.png", np.full((8, 8, 3), 200, np.uint8))
+    for c, v in (("a", 200), ("b", 100)):  # a set of one flat value would be refused
+        png(root / c / "0.png", np.full((8, 8, 3), v, np.uint8))
     im = Image.fromarray(np.full((8, 8, 3), 200, np.uint8))
     if mode == "I;16":
         im = Image.fromarray(np.full((8, 8), 200 * 257, np.uint16))
@@ -128,18 +128,18 @@ def test_every_mode_converts(tmp_path, mode):
     d = load_data(str(root), cache_dir=tmp_path / "c", val_fraction=0.0)
     assert d.train_x.shape == (3, 3, 8, 8)
     odd = d.train_x[1]  # a/0, a/odd, b/0
-    # "1" is dithered black and white; "I" holds 200 of a 16-bit range, which scales to 0
-    value = {"1": int(np.asarray(im.convert("L")).mean()), "I": 0}.get(mode, 200)
+    # "1" is dithered black and white; "I" (32-bit) holds 200, which no wider range needs: it stays 200
+    value = {"1": int(np.asarray(im.convert("L")).mean())}.get(mode, 200)
     assert abs(int(odd.float().mean()) - value) <= 3, (mode, odd[:, 0, 0].tolist())
 
 
 def test_all_grey_modes_give_one_channel(tmp_path):
     root = tmp_path / "s"
-    png(root / "a" / "0.png", np.full((8, 8), 10, np.uint8))
+    png(root / "a" / "0.png", np.full((8, 8), 20, np.uint8))  # a set of one flat value would be refused
     Image.fromarray(np.full((8, 8), 10 * 257, np.uint16)).save(root / "a" / "wide.png")
     Image.fromarray(np.full((8, 8), 10, np.uint8)).convert("LA").save(root / "b" / "la.png") if (root / "b").mkdir() is None else None
     d = load_data(str(root), cache_dir=tmp_path / "c", val_fraction=0.0)
-    assert d.train_x.shape == (3, 1, 8, 8) and d.train_x.flatten().tolist() == [10] * 192
+    assert d.train_x.shape == (3, 1, 8, 8) and d.train_x.flatten().tolist() == [20] * 64 + [10] * 128
 
 
 def test_animated_gif_gives_its_first_frame(tmp_path):

@@ -3,6 +3,7 @@ dry run that draws what the search trains first, and space files."""
 
 import json
 import re
+from pathlib import Path
 
 import optuna
 import pytest
@@ -161,14 +162,14 @@ def test_budgets_no_network_can_meet_are_refused_before_any_trial():
 README_SPACE = """\
 stages: [3, 4]           # fewest and most stages
 stems: [cifar, conv3x3]
-blocks: [basic, mbconv]
+blocks: [basic, mbconv]  # also bottleneck, plain, dwsep
 depths: [1, 6]           # blocks per stage
 growth: [1.5, 2.5]       # width factor where a stage halves the resolution
 kernels: [3, 5]
 se: [0.0, 0.25]
 expansions: [1, 4, 6]    # mbconv
 activations: [relu, silu]
-head_ratios: [0]
+head_ratios: [0]         # 1x1 head conv as a multiple of the last width, 0 = none
 dropouts: [0.0]
 """
 
@@ -212,3 +213,14 @@ def test_space_file_errors_name_the_field(tmp_path, content, message):
 def test_every_preset_is_a_genome_the_cost_model_knows():
     assert set(HAND_DESIGNS) <= set(PRESETS) and isinstance(preset("regnet_x_400mf"), Genome)
     assert Stage("bottleneck", 1, 64, group_width=16).groups == 4
+
+
+def test_the_readme_space_files_load(tmp_path):
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, re.S)
+    assert blocks[0] == README_SPACE  # the example the test above samples from
+    kinds = []
+    for i, text in enumerate(blocks):
+        (tmp_path / f"{i}.yaml").write_text(text)
+        kinds.append(load_space(tmp_path / f"{i}.yaml").kind)
+    assert kinds == ["pattern", "free"]

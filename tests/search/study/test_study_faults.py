@@ -263,6 +263,49 @@ def test_a_second_ctrl_c_while_the_end_is_written_still_fails_the_trial(tmp_path
     assert [t.state for t in study.trials] == [TrialState.FAIL]
 
 
+@pytest.mark.slow
+def test_workers_of_a_killed_parent_start_no_trial_even_where_sigint_is_ignored(tmp_path):
+    # a background job of a script ignores SIGINT, and its workers inherit that: the old guard's interrupt was lost
+    # there, and one worker went on to run five more trials
+    args = run_args(tmp_path, "o", "--trials", "40", "--workers", "2", "--sampler", "random", "--pruner", "none",
+                    data="synthetic:600:16:4", epochs=3)
+    proc = nas(tmp_path, args, "first", start_new_session=True,
+               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    wait_for_training(proc, tmp_path, "o", "first", 1, 3)
+    workers_ = descendants(proc.pid)
+    assert len(workers_) >= 2
+    os.kill(proc.pid, signal.SIGKILL)
+    killed = time.time()
+    assert proc.wait(30) == -signal.SIGKILL
+    deadline = time.time() + 30
+    while any(alive(p) for p in workers_) and time.time() < deadline:
+        time.sleep(0.1)
+    gone = time.time() - killed
+    survivors = [p for p in workers_ if alive(p)]
+    for p in survivors:
+        os.kill(p, signal.SIGKILL)
+    assert survivors == [], "a worker outlived its parent by 30 s"
+    study = load(tmp_path, "o")
+    # a claim already inside study.ask() when the parent died may still stamp its start a few ms later
+    late = [t.number for t in study.trials if t.datetime_start.timestamp() > killed + 0.5]
+    assert late == [] and gone < 10, (late, gone)
+    assert not study.get_trials(states=(TrialState.RUNNING,))
+
+
+def test_a_worker_whose_parent_is_gone_claims_nothing(monkeypatch):
+    class Untouchable:  # the study and its storage: an orphan may reach neither
+        _study_id = 0
+
+        def __getattr__(self, name):
+            raise AssertionError(f"an orphan touched the study ({name})")
+
+    cfg = type("Cfg", (), {"storage_url": "other://", "study": "o", "storage": "other://", "paths": None})()
+    assert not workers.orphaned()  # nas run itself, or a worker whose parent lives
+    monkeypatch.setattr(workers, "_parent", [os.getppid() + 1])  # a worker of a process that is gone
+    assert workers.orphaned()
+    assert workers._claim(cfg, Untouchable(), Untouchable()) == (None, [])
+
+
 def test_a_signal_while_the_end_is_written_is_held_then_raised(tmp_path):
     written = []
     with pytest.raises(KeyboardInterrupt):
@@ -278,15 +321,19 @@ def test_a_signal_while_the_end_is_written_is_held_then_raised(tmp_path):
 def test_the_orphan_guard_interrupts_a_worker_whose_parent_died_during_a_write(monkeypatch):
     parent = [os.getppid()]
     monkeypatch.setattr(workers.os, "getppid", lambda: parent[0])
-    workers._orphan_guard()
-    written = []
-    with pytest.raises(KeyboardInterrupt):
-        with workers._no_interrupts():
-            parent[0] = 1  # the parent dies while the trial's end is written: the guard's interrupt is held
-            time.sleep(1.5)  # the guard looks every 0.5 s
-            written.append("end")
-        time.sleep(10)  # not reached: the held interrupt is raised as the write ends
-    assert written == ["end"]
+    previous = signal.signal(signal.SIGTERM, workers.interrupt)  # as a worker process has it
+    try:
+        workers._orphan_guard()
+        written = []
+        with pytest.raises(KeyboardInterrupt):
+            with workers._no_interrupts():
+                parent[0] = 1  # the parent dies while the trial's end is written: the guard's signal is held
+                time.sleep(1.5)  # the guard looks every 0.5 s
+                written.append("end")
+            time.sleep(10)  # not reached: the held interrupt is raised as the write ends
+        assert written == ["end"]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- a full disk -------------------------------------------------------------------------------------
@@ -312,13 +359,13 @@ def test_a_full_disk_at_the_end_of_a_run_keeps_the_previous_trials_csv_and_says_
     assert "Traceback" not in err
     assert error_lines(err) == [err.strip().splitlines()[-1]] == [
         f"nas: error: cannot write best.json and trials.csv in {folder}: No space left on device; the study is "
-        "intact and 'nas show d' writes them again"]
+        "intact and 'nas show --write d' writes them again"]
     assert (folder / "trials.csv").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
     study = load(tmp_path, "d")
     assert len(counted(study)) == 2
     monkeypatch.undo()  # room again: show writes the file from the study
-    assert main(["show", "d", "--studies-dir", str(tmp_path / "studies")]) == 0
+    assert main(["show", "d", "--write", "--studies-dir", str(tmp_path / "studies")]) == 0
     assert (folder / "trials.csv").read_text().count("\n") == len(study.trials) + 1 == 3
 
 

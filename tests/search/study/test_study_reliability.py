@@ -85,7 +85,8 @@ def postgres_url() -> str:
     """NAS_TEST_POSTGRES when it names a server that answers; the test is skipped otherwise."""
     url = os.environ.get("NAS_TEST_POSTGRES")
     if not url:
-        pytest.skip("NAS_TEST_POSTGRES is not set (.ci/run starts a PostgreSQL server and sets it)")
+        pytest.skip("set NAS_TEST_POSTGRES=postgresql://user:pw@host/db (and install the postgres extra) to run this "
+                    "test; .ci/run starts a server and sets it")
     import sqlalchemy
 
     try:
@@ -255,3 +256,15 @@ def test_same_seed_and_data_give_the_same_genomes_with_the_default_sampler(tmp_p
     assert genomes(tmp_path / "b", 3, 6) == first
     other = genomes(tmp_path / "c", 4, 2)
     assert other != first[:len(other)]
+
+
+def test_two_commands_with_their_own_seeds_samplers_and_counts_join_one_new_study(tmp_path):
+    # Optuna's way to run several workers: each its own seed; the data and split never depend on it
+    extras = [("--seed", "2", "--sampler", "random", "--trials", "4"), ("--seed", "3", "--sampler", "tpe", "--trials", "6")]
+    procs = [nas(tmp_path, run_args(tmp_path, "seeds", *extra), f"cmd{i}") for i, extra in enumerate(extras)]
+    codes = [wait(p) for p in procs]
+    logs = [(tmp_path / f"cmd{i}.err").read_text() for i in range(2)]
+    assert codes == [0, 0], logs
+    study = load(tmp_path, "seeds")
+    check_exact(study, 6, logs)  # the larger count: the command asking 4 stopped when the study held 4
+    assert study.user_attrs["nas_settings"]["split_seed"] == 0

@@ -202,3 +202,34 @@ def test_default_study_names_say_data_and_budget():
     assert _default_name("cifar10", 400_000_000, None) == "cifar10-400M"
     assert _default_name("/d/cifar10-jpeg.tar.gz", 1_200_000_000, 5_000_000) == "cifar10-jpeg-1.2G-5Mparams"
     assert _default_name("synthetic:200", 25_000_000, None) == "synthetic-25M"
+
+
+def test_a_new_study_draws_the_same_data_and_split_whatever_the_worker_seed(tmp_path):
+    from search.runner import prepare
+    from tiny_search import TINY
+
+    from search import RunConfig
+
+    def prepared(seed):
+        return prepare(RunConfig(data=DATA, budget="3M", epochs=1, space=TINY, seed=seed, study="n",
+                                 studies_dir=tmp_path / "studies").search_config())
+
+    two, three = prepared(2), prepared(3)
+    assert two.settings == three.settings and two.settings.split_seed == 0
+    assert two.data.val_y.tolist() == three.data.val_y.tolist() and len(two.data.val_y) == 23
+    assert bool((two.data.train_x == three.data.train_x).all())  # the synthetic images themselves
+    assert not (tmp_path / "studies").exists()  # nothing is written by preparing
+
+
+def test_a_rerun_says_which_per_run_choices_changed(tmp_path, capsys):
+    assert run(tmp_path, "--trials", "1", "--heartbeat", "2", "--sampler", "random") == 0
+    capsys.readouterr()
+    assert run(tmp_path, "--trials", "1", "--heartbeat", "3", "--sampler", "tpe", "--pruner", "none") == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
+    assert notes == [
+        "note: --sampler tpe: the study's last run used random; this run uses tpe (it steers only this run)",
+        "note: --pruner none: the study's last run used median; this run uses none (it steers only this run)",
+        "note: --heartbeat 3 is not used: the study keeps the 2 s its first run set, so every process agrees when "
+        "a silent trial is dead"]
+    assert run(tmp_path, "--trials", "1", "--heartbeat", "2", "--sampler", "tpe", "--pruner", "none") == 0
+    assert [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")] == []

@@ -14,6 +14,7 @@ from genomes import random_genome
 from search.export import Deployable, export_onnx, export_pt2, export_torchscript
 
 MEAN, STD = (0.5, 0.4, 0.3), (0.25, 0.2, 0.3)
+ONNX_EXTRA = "needs the onnx extra: pip install -e '.[onnx]'"
 
 
 def _models() -> dict[str, tuple[torch.nn.Module, int, int]]:
@@ -100,8 +101,8 @@ def test_torchscript_matches(models, tmp_path):
 
 @pytest.mark.slow
 def test_onnx_matches_pytorch(models, tmp_path):
-    pytest.importorskip("onnxscript")
-    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript", reason=ONNX_EXTRA)
+    ort = pytest.importorskip("onnxruntime", reason=ONNX_EXTRA)
     model, channels, res = models["resnet20"]
     path = export_onnx(model, *_stats(channels), channels, res, tmp_path / "model.onnx")  # checks to 1e-4 itself
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -115,7 +116,7 @@ def test_onnx_matches_pytorch(models, tmp_path):
 def test_onnx_without_the_packages_names_the_extra(models, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxscript", None)  # import of a None entry raises ImportError
     model, channels, res = models["resnet20"]
-    with pytest.raises(ValueError, match=r'pip install "nas\[onnx\]"'):
+    with pytest.raises(ValueError, match=r'pip install "nas-cnn\[onnx\]"'):  # the distribution; "nas" is another project
         export_onnx(model, *_stats(channels), channels, res, tmp_path / "model.onnx")
 
 
@@ -156,8 +157,8 @@ def test_the_trained_pt2_gives_the_reported_test_accuracy_with_plain_torch(tmp_p
 
 @pytest.mark.slow
 def test_the_trained_onnx_matches_the_pt2_on_the_test_split(tmp_path):
-    pytest.importorskip("onnxscript")
-    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript", reason=ONNX_EXTRA)
+    pytest.importorskip("onnxruntime", reason=ONNX_EXTRA)
     out, result = _train_and_save_test_split(tmp_path, "pt2", "onnx")
     printed = clean_python("""
         import onnxruntime

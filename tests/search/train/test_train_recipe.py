@@ -79,7 +79,9 @@ def test_chance_level():
 def test_at_chance_uses_the_binomial_noise_of_the_validation_split():
     # 10 classes, 200 images: 0.1 + 3 * sqrt(0.1 * 0.9 / 200) = 0.1 + 3 * 0.02121 = 0.16364
     assert at_chance(0.16, 10, 200) and not at_chance(0.17, 10, 200)
-    assert at_chance(0.05, 10, 200)  # below chance is no better than chance
+    assert at_chance(0.05, 10, 200)  # below chance, but within the noise: 0.1 - 0.06364 = 0.03636
+    assert not at_chance(0.03, 10, 200)  # beyond the noise below chance: not "at chance"
+    assert not at_chance(0.05, 2, 100)  # 2 classes: 0.05 is 9 standard errors below 0.5, not chance
     # 2 classes, 100 images, z = 2: 0.5 + 2 * 0.05 = 0.6
     assert at_chance(0.59, 2, 100, z=2.0) and not at_chance(0.61, 2, 100, z=2.0)
     # 10 classes, 5000 images: 0.1 + 3 * 0.004243 = 0.11273
