@@ -57,7 +57,7 @@ def _matplotlib(edf, baselines, path, title) -> str:  # noqa: ANN001
         ax.axvline(err, linestyle="--", color="grey")
         ax.text(err, 0.05 + 0.08 * i, f" {name}", fontsize=8)
     ax.set(title=title, xlabel="validation error", ylabel="share of nets with error <= x", ylim=(0, 1.02))
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")  # the baselines are named at the bottom
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
     return "matplotlib"

@@ -163,12 +163,12 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
                        "Faded: dominated; grey x: over budget."))
     else:
         page.add(_note("no complete trial yet"))
-    _edf_section(page, [d])
     page.add("<h2>History</h2>")
     if d.rows:
         page.add(page.plot(history_figure(history_data(d), chance), 420))
     else:
         page.add(_note("no trials yet"))
+    _edf_section(page, [d])
     page.add("<h2>Design patterns</h2>")
     patterns = pattern_data(d)
     if any(f.groups for f in patterns.factors):

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from optuna.trial import TrialState
 
 from ..train.progress import step_bar
-from .schema import Status, counts_toward_trials
+from .schema import Status, counts_toward_trials, is_baseline
 
 
 class Progress:
@@ -46,7 +46,7 @@ class Progress:
             self.seconds.append(seconds)
         trials = self.study.get_trials(deepcopy=False)
         done = sum(map(counts_toward_trials, trials))
-        accs = [t.values[0] for t in trials if t.state == TrialState.COMPLETE and t.values]
+        accs = [t.values[0] for t in trials if t.state == TrialState.COMPLETE and t.values and not is_baseline(t)]
         best = f"{max(accs):.4f}" if accs else "-"
         total = self.cfg.trials or 0
         eta = ""

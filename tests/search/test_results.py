@@ -79,3 +79,16 @@ def test_single_objective_front_is_the_best():
     s = summary(read_study(study(("accuracy",))))
     assert [r["trial"] for r in s["pareto"]] == [2]
 
+
+def test_the_summary_says_below_chance_not_at_chance():
+    from search.commands.run_steps import format_summary
+
+    # results.below_chance fills the key (beyond the noise, under 1 / classes); the summary only says it
+    top = [{"trial": 0, "val_acc": 0.05, "at_chance": False, "below_chance": True, "params": 10, "macs": 20,
+            "arch": "a"},
+           {"trial": 1, "val_acc": 0.52, "at_chance": True, "params": 10, "macs": 20, "arch": "b"},
+           {"trial": 2, "val_acc": 0.90, "at_chance": False, "params": 10, "macs": 20, "arch": "c"}]
+    text = format_summary({"study": "s", "finished": 3, "statuses": {"ok": 3}, "objectives": ["accuracy"],
+                           "settings": {"num_classes": 2}, "top": top})
+    assert [line.split()[1:3] for line in text.splitlines() if line.startswith("  #")] == [
+        ["0.0500", "(below"], ["0.5200", "(at"], ["0.9000", "10"]]  # the last one unmarked: its params follow

@@ -57,7 +57,7 @@ def test_every_accuracy_axis_starts_at_or_above_zero():
     text = render_dashboard(study_data(build_study(trials=trials)), None, None)
     figs = figures(text)
     ranges = [f["layout"][axis]["range"] for f in figs for axis in ("yaxis",) if "range" in f["layout"].get(axis, {})]
-    assert len(ranges) == 4  # two fronts, the history, the design patterns
+    assert len(ranges) == 5  # two fronts, the history, the error distribution (its share axis), the design patterns
     assert all(r[0] == 0.0 for r in ranges), ranges  # a trial at 0 accuracy: no negative padding
     assert not any(t.get("name", "").startswith("chance") for f in figs for t in f["data"])  # no chance given
 
@@ -67,7 +67,7 @@ def test_summary_names_the_split_and_the_importance_note_replaces_the_plot(page_
     assert SPLIT_NOTE == "accuracy: validation split (the test split is only used by nas train)"
     assert '<p class="note">parameter importances: not drawn: every trial is at chance</p>' in page_with_chance
     assert "parameter importances for accuracy" not in page_with_chance
-    assert len(figures(page_with_chance)) == 4  # fronts (MACs, params), history, design patterns
+    assert len(figures(page_with_chance)) == 5  # fronts (MACs, params), history, error distribution, design patterns
 
 
 def test_study_stamp_changes_when_a_trial_starts_or_ends():

@@ -1,6 +1,7 @@
 """nas run --baselines: the hand designs train beside the search, never in its count, never its best."""
 
 import json
+import re
 
 from search.cli import main
 from tiny_search import load, run_args
@@ -9,7 +10,10 @@ from tiny_search import load, run_args
 def test_baselines_do_not_take_the_searched_trials_place(tmp_path, capsys, one_thread):
     args = run_args(tmp_path, "s", "--trials", "2", "--baselines", "--pruner", "none")
     assert main([*args, "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    out, err = capsys.readouterr()
+    summary = json.loads(out)
+    # the baselines train first (enqueued) and leave the bar at 0/2 and the search's best unset
+    assert re.search(r"\] 0/2 best - .*\| trial 0 ok", err) and re.search(r"\] 0/2 best - .*\| trial 1 ok", err)
     study = load(tmp_path)
     trained = [t for t in study.trials if t.user_attrs.get("status") == "ok"]
     searched = [t for t in trained if not t.user_attrs.get("baseline")]
