@@ -14,7 +14,7 @@ import random
 import time
 
 from space import PRESETS, Genome, Head, Stage, Stem, complexity, preset
-from space.network import _stage_delta
+from space.walk import _stage_delta
 
 
 def random_candidate(rng: random.Random) -> Genome:

@@ -53,7 +53,7 @@ class Tunable:
 
 # the default ranges; a label-smoothing of 0.3 or a cutout of half a CIFAR image are the published extremes
 TUNABLES: dict[str, Tunable] = {t.name: t for t in (
-    Tunable("lr", 0.01, 1.0, log=True, what="peak SGD learning rate, as given (not scaled to the batch)"),
+    Tunable("lr", 0.01, 1.0, log=True, what="peak SGD learning rate as given, not scaled to the batch"),
     Tunable("weight_decay", 1e-5, 1e-2, log=True, what="L2 on conv and linear weights"),
     Tunable("cutout", 0, 16, integer=True, what="side of the zeroed square, pixels at the training resolution"),
     Tunable("label_smoothing", 0.0, 0.3, what="label smoothing of the training loss"),

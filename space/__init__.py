@@ -1,7 +1,8 @@
 """The design space: genomes, the model builder, and exact analytic complexity.
 
 Names load on first use (PEP 562), so importing ``space`` for a genome or a preset does not import
-torch; ``build``, ``complexity`` and the rest of ``space.network`` load it when first asked for.
+torch; only ``build`` and ``Network`` (``space.network``) load it, when first asked for: the cost walk
+(``complexity``, ``space.walk``) needs none.
 """
 
 from .lazy import lazy_getattr
@@ -10,7 +11,8 @@ _HOME = {
     "Layer": "cx",
     **dict.fromkeys(("ACTIVATIONS", "BLOCK_FACTS", "BLOCK_KINDS", "KERNELS", "STEM_KINDS", "BlockFacts", "Genome",
                      "GenomeError", "Head", "Stage", "Stem", "arch_string", "load_genome", "stage_string"), "genome"),
-    **dict.fromkeys(("Cost", "Network", "StageCost", "build", "complexity", "stem_channels", "stem_size"), "network"),
+    **dict.fromkeys(("Network", "build"), "network"),
+    **dict.fromkeys(("Cost", "StageCost", "complexity", "stem_channels", "stem_size"), "walk"),
     **dict.fromkeys(("DESCRIPTIONS", "PRESETS", "preset", "resolve_model"), "presets"),
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .genome import Genome, arch_string, head_string, stage_string, stem_string
-from .network import Cost, StageCost, complexity
+from .walk import Cost, StageCost, complexity
 from .rules import design_notes
 from .units import human
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .blocks import stem_layers
 from .genome import BLOCK_FACTS, Genome
-from .network import Cost, stage_layout, stem_channels
+from .twins import stem_layers
+from .walk import Cost, stage_layout, stem_channels
 
 RF_COVERAGE = 0.7  # the last stage should see at least this share of the input (Luo et al. 2016 / Araujo 2019)
 SKIP_DEPTH = 10  # plain nets deeper than this train badly without skip connections (He et al. 2016)
