@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .cx import Cx
-from .genome import BLOCK_FACTS, GenomeError, Head, Stage, Stem, bottleneck_inner
+from .facts import BLOCK_FACTS, bottleneck_inner
+from .genome import GenomeError, Head, Stage, Stem
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "relu": lambda: nn.ReLU(inplace=True),
@@ -167,7 +168,7 @@ class Bottleneck(nn.Module):
 
 def mbconv_inner(c_in: int, expansion: float) -> int:
     """Expanded width of an inverted residual: input width times the expansion ratio."""
-    return int(round(c_in * expansion))
+    return BLOCK_FACTS["mbconv"].inner_width(c_in, c_in, expansion)
 
 
 class MBConv(nn.Module):
@@ -221,18 +222,12 @@ class DWSep(nn.Module):
         cx.conv("pw", c_out, 1)
 
 
-BLOCKS: dict[str, type[nn.Module]] = {
-    "plain": Plain, "basic": Basic, "bottleneck": Bottleneck, "mbconv": MBConv, "dwsep": DWSep,
-}
-assert BLOCKS.keys() == BLOCK_FACTS.keys(), "every block type has a module and a row of facts"
-
-
 # Each stem is a list of layer specs (kind, width, kernel, stride, padding, activation?) read by both
 # the builder and the cost walk: one table, two readers.
 @lru_cache(maxsize=256)
 def stem_layers(stem: Stem) -> tuple[tuple[str, int, int, int, int, bool], ...]:
     """The stem's layers as (kind, width, kernel, stride, padding, activation?) rows."""
-    w, half = stem.width, max(1, stem.width // 2)
+    w, half, third = stem.width, max(1, stem.width // 2), max(1, stem.width // 3)
     return {
         "resnet": (("conv", w, 7, 2, 3, True), ("maxpool", w, 3, 2, 1, False)),
         "conv3x3": (("conv", w, 3, 2, 1, True),),
@@ -240,6 +235,8 @@ def stem_layers(stem: Stem) -> tuple[tuple[str, int, int, int, int, bool], ...]:
         "deep": (("conv", half, 3, 2, 1, True), ("conv", half, 3, 1, 1, True), ("conv", w, 3, 1, 1, True),
                  ("maxpool", w, 3, 2, 1, False)),
         "patchify": (("conv", w, stem.patch, stem.patch, 0, False),),
+        "inception": (("conv", third, 7, 2, 3, True), ("maxpool", third, 3, 2, 1, False), ("conv", third, 1, 1, 0, True),
+                      ("conv", w, 3, 1, 1, True), ("maxpool", w, 3, 2, 1, False)),
         "none": (),
     }[stem.kind]
 

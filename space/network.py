@@ -9,9 +9,18 @@ from typing import Iterator, NamedTuple
 import torch
 from torch import nn
 
-from .blocks import BLOCKS, build_head, build_stem, head_cost, stem_cost, stem_layers
+from .blocks import DWSep, MBConv, Basic, Bottleneck, Plain, build_head, build_stem, head_cost, stem_cost, stem_layers
+from .branches import DenseLayer, Inception, stage_tail, tail_cost
 from .cx import Cx, Layer
+from .facts import BLOCK_FACTS
 from .genome import Genome, Stage, Stem
+
+# The one registry of block modules; what is known of each type is its row in space.facts.BLOCK_FACTS
+BLOCKS: dict[str, type[nn.Module]] = {
+    "plain": Plain, "basic": Basic, "bottleneck": Bottleneck, "mbconv": MBConv, "dwsep": DWSep,
+    "dense": DenseLayer, "inception": Inception,
+}
+assert BLOCKS.keys() == BLOCK_FACTS.keys(), "every block type has a module and a row of facts"
 
 
 def stem_channels(g: Genome) -> int:
@@ -28,15 +37,15 @@ def stem_size(stem: Stem, resolution: int) -> int:
 
 
 def stage_layout(st: Stage, c_in: int) -> Iterator[tuple[int, int, int]]:
-    """(c_in, c_out, stride) of each block of a stage; a max-pool stage's blocks all have stride 1."""
+    """(c_in, c_out, stride) of each block of a stage; a stage that halves after its blocks has them at stride 1;
+    a concatenating block's output is its input and ``width`` new channels."""
+    grows = BLOCK_FACTS[st.block].concat
+    c = c_in
     for i in range(st.depth):
         stride = st.stride if i == 0 and st.downsample == "stride" else 1
-        yield (c_in if i == 0 else st.width), st.width, stride
-
-
-def pools_after(st: Stage) -> bool:
-    """Whether a 2x2 max-pool follows the stage (VGG-style downsampling)."""
-    return st.downsample == "maxpool" and st.stride == 2
+        c_out = c + st.width if grows else st.width
+        yield c, c_out, stride
+        c = c_out
 
 
 class Network(nn.Module):
@@ -51,10 +60,9 @@ class Network(nn.Module):
         for st in g.stages:
             blocks: list[nn.Module] = [BLOCKS[st.block](ci, co, s, st, g.activation)
                                        for ci, co, s in stage_layout(st, c)]
-            if pools_after(st):
-                blocks.append(nn.MaxPool2d(2, 2))
+            blocks += stage_tail(st, st.blocks_out(c), g.activation)
             stages.append(nn.Sequential(*blocks))
-            c = st.width
+            c = st.out_channels(c)
         self.stages = nn.Sequential(*stages)
         self.head = build_head(g.head, c, g.num_classes, g.activation)
 
@@ -138,9 +146,8 @@ def _walk_stage(cx: Cx, st: Stage, prefix: str = "") -> None:
         if cx.layers is not None:
             cx.prefix = f"{prefix}{j}."
         cost(cx, c_out, stride, st)
-    if pools_after(st):
-        cx.prefix = prefix
-        cx.maxpool("pool", 2, 2, 0)
+    cx.prefix = prefix
+    tail_cost(cx, st)
 
 
 def complexity(g: Genome, resolution: int | None = None, detail: bool = False) -> Cost:
