@@ -24,7 +24,13 @@ STRIDES = (1, 2)
 # the stage (GoogLeNet); transition: BN-act-1x1 compression by COMPRESSION then 2x2 average pool (DenseNet)
 DOWNSAMPLES = ("stride", "maxpool", "maxpool3", "transition")
 SHORTCUTS = ("projection", "zeropad")
+FLOOR_HALVING = ("maxpool", "transition")  # their 2x2 windows floor an odd size; strides and 3x3/2 pools ceil it
 MIN_STAGES, MAX_STAGES = 1, 12  # GoogLeNet's nine inception modules are nine stages
+
+
+def halved(size: int, downsample: str) -> int:
+    """The side of a ``size`` map after a stride-2 stage of this downsample mode."""
+    return size // 2 if downsample in FLOOR_HALVING else (size + 1) // 2
 
 
 class GenomeError(ValueError):
