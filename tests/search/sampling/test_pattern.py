@@ -195,7 +195,7 @@ def test_budgets_no_network_can_meet_are_refused_before_any_trial():
 README_SPACE = """\
 stages: [3, 4]           # fewest and most stages
 stems: [cifar, conv3x3]
-blocks: [basic, mbconv]  # also bottleneck, plain, dwsep
+blocks: [basic, mbconv]  # also bottleneck, plain, dwsep, dense, inception
 depths: [1, 6]           # blocks per stage
 growth: [1.5, 2.5]       # width factor where a stage halves the resolution
 kernels: [3, 5]
