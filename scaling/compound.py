@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 import space
-from space.genome import Genome
+from space.facts import concatenated
+from space.genome import Genome, Stage
 
 from .efficientnet import TableRow
 
@@ -111,11 +112,19 @@ def group_divisor(group_width: int, expansion: float) -> int:
     return math.lcm(DIVISOR, group_width * int(e)) if group_width and e.is_integer() else DIVISOR
 
 
+def _scale_stage(st: Stage, width_mult: float, depth_mult: float) -> Stage:
+    """The stage scaled; an inception stage's given branches are each scaled, its width is their concatenation."""
+    depth = round_depth(st.depth, depth_mult)
+    if st.branches:
+        branches = tuple(round_width(b, width_mult) for b in st.branches)
+        return replace(st, branches=branches, width=concatenated(branches), depth=depth)
+    return replace(st, width=round_width(st.width, width_mult, group_divisor(st.group_width, st.expansion)), depth=depth)
+
+
 def scale_genome(g: Genome, width_mult: float, depth_mult: float, resolution: int,
                  dropout: float | None = None) -> Genome:
     """The genome with every width and depth scaled, carrying ``resolution`` (and ``dropout`` if given)."""
-    stages = tuple(replace(st, width=round_width(st.width, width_mult, group_divisor(st.group_width, st.expansion)),
-                           depth=round_depth(st.depth, depth_mult)) for st in g.stages)
+    stages = tuple(_scale_stage(st, width_mult, depth_mult) for st in g.stages)
     # a stem of kind "none" has no layers: its width field means nothing and is left alone
     stem = g.stem if g.stem.kind == "none" else replace(g.stem, width=round_width(g.stem.width, width_mult))
     head = replace(g.head, conv_width=round_width(g.head.conv_width, width_mult) if g.head.conv_width else 0,

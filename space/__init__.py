@@ -9,8 +9,9 @@ from .lazy import lazy_getattr
 
 _HOME = {
     "Layer": "cx",
-    **dict.fromkeys(("ACTIVATIONS", "BLOCK_FACTS", "BLOCK_KINDS", "KERNELS", "STEM_KINDS", "BlockFacts", "Genome",
-                     "GenomeError", "Head", "Stage", "Stem", "arch_string", "load_genome", "stage_string"), "genome"),
+    **dict.fromkeys(("BLOCK_FACTS", "BLOCK_KINDS", "BlockFacts"), "facts"),
+    **dict.fromkeys(("ACTIVATIONS", "KERNELS", "STEM_KINDS", "Genome", "GenomeError", "Head", "Stage", "Stem",
+                     "arch_string", "load_genome", "stage_string"), "genome"),
     **dict.fromkeys(("Network", "build"), "network"),
     **dict.fromkeys(("Cost", "StageCost", "complexity", "stem_channels", "stem_size"), "walk"),
     **dict.fromkeys(("DESCRIPTIONS", "PRESETS", "preset", "resolve_model"), "presets"),

@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import twins
-from .genome import BLOCK_FACTS, Head, Stage, Stem, bottleneck_inner
+from .facts import BLOCK_FACTS, bottleneck_inner
+from .genome import Head, Stage, Stem
 from .twins import check_zeropad, mbconv_inner, squeeze_width, stem_layers
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -160,10 +161,6 @@ class DWSep(nn.Module):
     cost = staticmethod(twins.dwsep_cost)
 
 
-BLOCKS: dict[str, type[nn.Module]] = {
-    "plain": Plain, "basic": Basic, "bottleneck": Bottleneck, "mbconv": MBConv, "dwsep": DWSep,
-}
-assert BLOCKS.keys() == BLOCK_FACTS.keys(), "every block type has a module and a row of facts"
 
 
 def build_stem(stem: Stem, in_channels: int, act: str) -> nn.Sequential:

@@ -13,6 +13,7 @@ Conventions, stated once:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Sequence
 
 from .genome import GenomeError
 
@@ -22,7 +23,7 @@ class Layer:
     """One layer's row in the detailed report."""
 
     name: str
-    kind: str  # conv | linear | pool | se
+    kind: str  # conv | linear | pool | se | norm | concat
     channels: int  # output channels
     size: int  # output height (= width for square inputs)
     params: int
@@ -84,6 +85,32 @@ class Cx:
         self._spatial(k, stride, pad, name)
         self.elementwise += self.h * self.w * self.c
         self._record(name, "pool", 0, 0)
+
+    def norm(self, name: str, act: bool = True) -> None:
+        """BN (and an activation) on the current map: a pre-activation layer's opening, DenseNet's norm5."""
+        self.params += 2 * self.c
+        self.elementwise += self.h * self.w * self.c * (1 + int(act))
+        self._record(name, "norm", 2 * self.c, 0)
+
+    def avgpool(self, name: str, k: int, stride: int) -> None:
+        """A k x k average pool without padding (DenseNet's transition)."""
+        self._spatial(k, stride, 0, name)
+        self.elementwise += self.h * self.w * self.c
+        self._record(name, "pool", 0, 0)
+
+    def concat(self, name: str, branches: Sequence[Callable[["Cx"], object]]) -> None:
+        """Parallel branches from the current map, concatenated on the channel axis: their channels add up, the
+        receptive field is the widest branch's; each branch must keep the map's size (none strides)."""
+        start = self.h, self.w, self.c, self.rf, self.jump
+        ends = []
+        for walk in branches:
+            self.h, self.w, self.c, self.rf, self.jump = start
+            walk(self)
+            ends.append((self.h, self.w, self.c, self.rf, self.jump))
+        assert len({(h, w, jump) for h, w, _, _, jump in ends}) == 1, "concatenated branches keep one geometry"
+        self.c = sum(end[2] for end in ends)
+        self.rf = max(end[3] for end in ends)
+        self._record(name, "concat", 0, 0)
 
     def squeeze_excite(self, name: str, squeeze: int) -> None:
         """SE on the current map: pool, 1x1 conv to ``squeeze`` (bias), act, 1x1 conv back (bias), gate."""

@@ -14,56 +14,23 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-STEM_KINDS = ("resnet", "conv3x3", "cifar", "deep", "patchify", "none")
+from .facts import BLOCK_FACTS, BLOCK_KINDS, BlockFacts, bottleneck_inner, compressed, concatenated  # noqa: F401 (re-exported)
+
+STEM_KINDS = ("resnet", "conv3x3", "cifar", "deep", "patchify", "inception", "none")
 ACTIVATIONS = ("relu", "relu6", "silu", "hardswish", "gelu")
 KERNELS = (3, 5, 7)
 STRIDES = (1, 2)
-DOWNSAMPLES = ("stride", "maxpool")
+# stride: the first block is strided; maxpool: 2x2 max-pool after the stage (VGG); maxpool3: 3x3/2 max-pool after
+# the stage (GoogLeNet); transition: BN-act-1x1 compression by COMPRESSION then 2x2 average pool (DenseNet)
+DOWNSAMPLES = ("stride", "maxpool", "maxpool3", "transition")
 SHORTCUTS = ("projection", "zeropad")
-MIN_STAGES, MAX_STAGES = 1, 8
+FLOOR_HALVING = ("maxpool", "transition")  # their 2x2 windows floor an odd size; strides and 3x3/2 pools ceil it
+MIN_STAGES, MAX_STAGES = 1, 12  # GoogLeNet's nine inception modules are nine stages
 
 
-@dataclass(frozen=True)
-class BlockFacts:
-    """What the rules, the sampler and the reports need to know about one block type."""
-
-    short: str  # token in the one-line architecture string
-    residual: str  # always: via its shortcut; same_shape: only at stride 1 and c_in == c_out; never
-    layers: int  # weighted (conv) layers per block, expansion layer included
-    expands: bool  # takes an expansion ratio other than 1
-    expand_layer: bool = False  # its 1x1 expansion conv exists only when the expansion is above 1
-    min_width: int = 1  # narrower than this, the design literature prefers the stand-in
-    stand_in: str = ""  # the block the design notes suggest where this one breaks a rule (too narrow, or skip-free)
-    grouped: bool = False  # its k x k conv may be grouped (group_width channels per group: ResNeXt, RegNet)
-
-    def has_residual(self, c_in: int, c_out: int, stride: int) -> bool:
-        """Whether a block with this input/output shape adds a skip connection around its layers."""
-        return self.residual == "always" or (self.residual == "same_shape" and stride == 1 and c_in == c_out)
-
-    def too_narrow(self, width: int, expansion: float) -> bool:
-        """Narrower than the literature uses this block: a bottleneck that reduces its width (expansion above 1,
-        ResNet's) under 256 channels; RegNet's bottleneck of ratio 1 reduces nothing and is used from 24 up."""
-        return width < self.min_width and expansion != 1
-
-    def weighted_layers(self, expansion: float) -> int:
-        """Conv layers in one block at this expansion."""
-        return self.layers - int(self.expand_layer and expansion == 1)
-
-
-# The one table of facts per block type; the modules themselves are in space.blocks.BLOCKS.
-BLOCK_FACTS: dict[str, BlockFacts] = {
-    "plain": BlockFacts("pl", "never", 1, False, stand_in="basic"),
-    "basic": BlockFacts("res", "always", 2, False),
-    "bottleneck": BlockFacts("bot", "always", 3, True, min_width=256, stand_in="basic", grouped=True),
-    "mbconv": BlockFacts("mb", "same_shape", 3, True, expand_layer=True),
-    "dwsep": BlockFacts("dw", "never", 2, False, stand_in="mbconv"),
-}
-BLOCK_KINDS = tuple(BLOCK_FACTS)
-
-
-def bottleneck_inner(c_out: int, expansion: float) -> int:
-    """Width of a bottleneck's 1x1-reduced k x k conv: the output width over the expansion."""
-    return max(1, round(c_out / expansion))
+def halved(size: int, downsample: str) -> int:
+    """The side of a ``size`` map after a stride-2 stage of this downsample mode."""
+    return size // 2 if downsample in FLOOR_HALVING else (size + 1) // 2
 
 
 class GenomeError(ValueError):
@@ -104,18 +71,23 @@ class Stem:
 class Stage:
     """``depth`` blocks of one type at one resolution; the first block changes width and stride."""
 
-    block: str  # plain | basic | bottleneck | mbconv | dwsep
-    depth: int  # number of blocks
-    width: int  # output channels of every block
+    block: str  # plain | basic | bottleneck | mbconv | dwsep | dense | inception
+    depth: int  # number of blocks (a dense stage's layers)
+    width: int  # output channels of every block; a dense block's growth rate k (it adds k to its input)
     stride: int = 1  # 1 keeps resolution, 2 halves it
     kernel: int = 3  # spatial kernel of the block's k x k (or depthwise) convs: 3, 5 or 7
-    expansion: float = 1.0  # mbconv: inner = in * e; bottleneck: inner = width / e (4 in ResNet); others 1
+    expansion: float = 1.0  # mbconv: inner = in * e; bottleneck: inner = width / e (4 in ResNet); dense: 1x1 to
+    #                         width * e (4 in DenseNet-BC); others 1
     se: float = 0.0  # squeeze-and-excitation ratio, 0 = off (mbconv: of the block input, else of the SE'd width)
-    downsample: str = "stride"  # stride: first block is strided; maxpool: 2x2 max-pool after the stage (VGG)
+    downsample: str = "stride"  # stride: first block is strided; or after the stage: maxpool (2x2, VGG), maxpool3
+    #                             (3x3/2, GoogLeNet), transition (BN-act-1x1 to half the channels, 2x2 avg, DenseNet)
     shortcut: str = "projection"  # when shapes change: 1x1 conv + BN, or zeropad (parameter-free, CIFAR ResNet)
     group_width: int = 0  # bottleneck: channels per group of its k x k conv (RegNet's g), 0 = one group
+    branches: tuple[int, ...] = ()  # inception: (1x1, kxk reduce, kxk, kxk reduce, kxk, pool proj) widths as
+    #                                 torchvision's Inception takes them; () = GoogLeNet 3a's shares of width
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "branches", tuple(self.branches))
         _one_of(self.block, BLOCK_KINDS, "stage.block")
         _positive_int(self.depth, "stage.depth")
         _positive_int(self.width, "stage.width")
@@ -123,25 +95,68 @@ class Stage:
         _one_of(self.kernel, KERNELS, "stage.kernel")
         _check(isinstance(self.expansion, (int, float)) and not isinstance(self.expansion, bool)
                and 1 <= self.expansion <= 8, "stage.expansion", f"must be between 1 and 8, got {self.expansion!r}")
-        _check(BLOCK_FACTS[self.block].expands or self.expansion == 1, "stage.expansion",
-               f"only mbconv and bottleneck blocks expand; {self.block} takes 1, got {self.expansion!r}")
+        facts = BLOCK_FACTS[self.block]
+        _check(facts.expands or self.expansion == 1, "stage.expansion",
+               f"{self.block} blocks take no expansion (1), got {self.expansion!r}")
         _check(isinstance(self.se, (int, float)) and not isinstance(self.se, bool) and 0 <= self.se <= 1,
                "stage.se", f"SE ratio must be 0 (off) or in (0, 1], got {self.se!r}")
         _one_of(self.downsample, DOWNSAMPLES, "stage.downsample")
+        _check(not (facts.downsample != "stride" and self.stride == 2 and self.downsample == "stride"),
+               "stage.downsample", f"{self.block} blocks concatenate maps of one size, so they do not stride: a stage "
+               f"of them halves the resolution after its blocks ({facts.downsample}, or maxpool, maxpool3)")
+        _check(facts.concat or self.downsample != "transition", "stage.downsample",
+               f"a transition compresses a concatenation: only dense stages take one, not {self.block}")
+        self._check_branches(facts.branches)
         _one_of(self.shortcut, SHORTCUTS, "stage.shortcut")
         _check(isinstance(self.group_width, int) and not isinstance(self.group_width, bool) and self.group_width >= 0,
                "stage.group_width", f"must be 0 (one group) or a whole number of channels, got {self.group_width!r}")
         if self.group_width:
-            _check(BLOCK_FACTS[self.block].grouped, "stage.group_width",
+            _check(facts.grouped, "stage.group_width",
                    f"only bottleneck blocks have a grouped conv; {self.block} takes 0, got {self.group_width}")
-            inner = bottleneck_inner(self.width, self.expansion)
+            inner = facts.inner_width(self.width, self.width, self.expansion)
             _check(inner % self.group_width == 0, "stage.group_width",
                    f"the {inner}-channel inner conv does not split into groups of {self.group_width}")
+
+    def _check_branches(self, count: int) -> None:
+        if not count:
+            _check(not self.branches, "stage.branches", f"only inception blocks take branch widths, not {self.block}")
+            return
+        if self.branches:
+            _check(len(self.branches) == count and all(isinstance(b, int) and not isinstance(b, bool) and b >= 1
+                                                        for b in self.branches), "stage.branches",
+                   f"must be {count} whole numbers >= 1 (1x1, kxk reduce, kxk, kxk reduce, kxk, pool proj), "
+                   f"got {list(self.branches)}")
+            b1, _, b3, _, b5, pool = self.branches
+            _check(concatenated(self.branches) == self.width, "stage.width",
+                   f"an inception stage's width is its concatenated branches {b1}+{b3}+{b5}+{pool} = "
+                   f"{b1 + b3 + b5 + pool}, got {self.width}")
+        else:
+            _check(self.width >= 8, "stage.width", f"an inception stage splits its width into four branches "
+                                                   f"(1/4, 1/2, 1/8, the rest): at least 8, got {self.width}")
 
     @property
     def groups(self) -> int:
         """Groups of the block's k x k conv (1 unless group_width is set)."""
         return bottleneck_inner(self.width, self.expansion) // self.group_width if self.group_width else 1
+
+    @property
+    def pools_after(self) -> bool:
+        """Whether the stage halves the resolution after its blocks (a pool or a transition) rather than in them."""
+        return self.downsample != "stride" and self.stride == 2
+
+    @property
+    def transition(self) -> bool:
+        """Whether DenseNet's transition (BN-act-1x1 compression, 2x2 average pool) follows the stage's blocks."""
+        return self.pools_after and self.downsample == "transition"
+
+    def blocks_out(self, c_in: int) -> int:
+        """Channels out of the stage's last block from ``c_in``: its width, or a dense stage's concatenation."""
+        return c_in + self.depth * self.width if BLOCK_FACTS[self.block].concat else self.width
+
+    def out_channels(self, c_in: int) -> int:
+        """Channels the stage hands on from ``c_in``: :meth:`blocks_out`, compressed by a transition."""
+        c = self.blocks_out(c_in)
+        return compressed(c) if self.transition else c
 
 
 @dataclass(frozen=True)
@@ -265,6 +280,9 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+_DOWNSAMPLE_TOKENS = {"stride": "", "maxpool": "_mp", "maxpool3": "_mp3", "transition": "_tr"}
+
+
 def stage_string(s: Stage) -> str:
     """Compact one-token rendering of a stage, e.g. ``mb_d2_w24_s2_k3_e6_se.25``."""
     out = f"{BLOCK_FACTS[s.block].short}_d{s.depth}_w{s.width}_s{s.stride}_k{s.kernel}"
@@ -274,8 +292,9 @@ def stage_string(s: Stage) -> str:
         out += f"_g{s.group_width}"
     if s.se:
         out += "_se" + _fmt(s.se).lstrip("0")
-    if s.downsample == "maxpool":
-        out += "_mp"
+    out += _DOWNSAMPLE_TOKENS[s.downsample]
+    if s.branches:
+        out += "_b" + ".".join(map(str, s.branches))
     if s.shortcut == "zeropad":
         out += "_zp"
     return out

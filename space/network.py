@@ -5,9 +5,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .blocks import BLOCKS, build_head, build_stem
+from .blocks import Basic, Bottleneck, DWSep, MBConv, Plain, build_head, build_stem
+from .branches import DenseLayer, Inception, stage_tail
+from .facts import BLOCK_FACTS
 from .genome import Genome
-from .walk import pools_after, stage_layout, stem_channels
+from .walk import stage_layout, stem_channels
+
+# The one registry of block modules; what is known of each type is its row in space.facts.BLOCK_FACTS, and
+# each module's cost twin (its cost attribute) is in space.twins, so pricing a genome needs no torch
+BLOCKS: dict[str, type[nn.Module]] = {
+    "plain": Plain, "basic": Basic, "bottleneck": Bottleneck, "mbconv": MBConv, "dwsep": DWSep,
+    "dense": DenseLayer, "inception": Inception,
+}
+assert BLOCKS.keys() == BLOCK_FACTS.keys(), "every block type has a module and a row of facts"
 
 
 class Network(nn.Module):
@@ -22,10 +32,9 @@ class Network(nn.Module):
         for st in g.stages:
             blocks: list[nn.Module] = [BLOCKS[st.block](ci, co, s, st, g.activation)
                                        for ci, co, s in stage_layout(st, c)]
-            if pools_after(st):
-                blocks.append(nn.MaxPool2d(2, 2))
+            blocks += stage_tail(st, st.blocks_out(c), g.activation)
             stages.append(nn.Sequential(*blocks))
-            c = st.width
+            c = st.out_channels(c)
         self.stages = nn.Sequential(*stages)
         self.head = build_head(g.head, c, g.num_classes, g.activation)
 

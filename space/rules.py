@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .genome import BLOCK_FACTS, Genome
+from .facts import BLOCK_FACTS
+from .genome import Genome, Stage
 from .twins import stem_layers
 from .walk import Cost, stage_layout, stem_channels
 
@@ -46,11 +47,12 @@ def longest_skip_free(g: Genome) -> int:
 def halvings(g: Genome, cost: Cost) -> list[tuple[int, int, int]]:
     """(stage, channels before, channels after) for each stage that works at half its predecessor's size.
 
-    A stride-2 stage works at its output size; a stage followed by a max-pool (VGG) works at its input
-    size, so the pool halves the resolution for the *next* stage and pairs with that stage's widths."""
+    A stride-2 stage works at its output size; a stage followed by a max-pool (VGG, GoogLeNet) or a transition
+    (DenseNet) works at its input size, so the pool halves the resolution for the *next* stage and pairs with that
+    stage's widths. Widths are the channels a stage hands on (a dense stage's compressed concatenation)."""
     inputs = [cost.stem.size, *(s.size for s in cost.stages)]
-    working = [inputs[i] if st.downsample == "maxpool" else inputs[i + 1] for i, st in enumerate(g.stages)]
-    widths = [stem_channels(g), *(st.width for st in g.stages)]
+    working = [inputs[i] if st.downsample != "stride" else inputs[i + 1] for i, st in enumerate(g.stages)]
+    widths = [stem_channels(g), *(s.channels for s in cost.stages)]
     return [(i, widths[i], widths[i + 1]) for i in range(len(g.stages))
             if working[i] < (working[i - 1] if i else cost.stem.size)]
 
@@ -78,11 +80,11 @@ def _width_notes(g: Genome, cost: Cost) -> list[str]:
     notes = []
     c = stem_channels(g) if g.stem.kind != "none" else 0
     halved = {i: (a, b) for i, a, b in halvings(g, cost)}
-    for i, st in enumerate(g.stages):
-        if st.width < c:
-            notes.append(f"note: stage {i} shrinks channels {c} -> {st.width}; widths usually never decrease "
+    for i, (st, out) in enumerate(zip(g.stages, cost.stages)):
+        if out.channels < c:
+            notes.append(f"note: stage {i} shrinks channels {c} -> {out.channels}; widths usually never decrease "
                          "with depth")
-        if i in halved and not GROWTH[0] <= st.width / halved[i][0] <= GROWTH[1]:
+        if i in halved and not GROWTH[0] <= out.channels / halved[i][0] <= GROWTH[1]:
             a, b = halved[i]
             notes.append(f"note: stage {i} halves the resolution but changes channels {a} -> {b} "
                          f"(x{b / a:.2g}); the rule is roughly x2")
@@ -91,7 +93,7 @@ def _width_notes(g: Genome, cost: Cost) -> list[str]:
             notes.append(f"note: stage {i} uses {st.block} blocks at {st.width} channels; ResNet uses them from "
                          f"{floor} up, below that {BLOCK_FACTS[st.block].stand_in} blocks are cheaper for the "
                          "same accuracy")
-        c = st.width
+        c = out.channels
     return notes
 
 
@@ -131,9 +133,36 @@ def _params_note(cost: Cost) -> list[str]:
     return notes
 
 
+def concat_memory(st: Stage, c_in: int, size: int) -> int:
+    """Elements a dense stage's concatenations hold per image in a plain forward pass: every layer's output is a
+    new tensor of all the maps before it, so the total grows with the square of the depth."""
+    return sum(c_out for _, c_out, _ in stage_layout(st, c_in)) * size * size
+
+
+def _concat_notes(g: Genome, cost: Cost) -> list[str]:
+    notes, branched, c, size = [], [], stem_channels(g), cost.stem.size
+    for i, (st, out) in enumerate(zip(g.stages, cost.stages)):
+        if BLOCK_FACTS[st.block].concat:
+            kept = concat_memory(st, c, size)
+            notes.append(f"info: stage {i} is a dense block (DenseNet: feature reuse, few parameters, suited to "
+                         f"little data): {st.depth} layers concatenate {c} + {st.depth}x{st.width} = {st.blocks_out(c)}"
+                         f" channels at {size}x{size}; their concatenations hold {kept:,} activations per image "
+                         f"({kept * 4 / 2 ** 20:.1f} MiB at fp32, growing with the square of the depth)")
+        elif BLOCK_FACTS[st.block].branches:
+            branched.append(str(i))
+        c, size = out.channels, out.size
+    if branched:
+        notes.append(f"info: stage{'s' if len(branched) > 1 else ''} {', '.join(branched)} "
+                     f"{'are inception modules' if len(branched) > 1 else 'is an inception module'} (GoogLeNet: a "
+                     "1x1, two reduced k x k and a pooled branch side by side see several scales at once, for objects "
+                     "of varying size; the 1x1 reductions keep the k x k branches cheap)")
+    return notes
+
+
 def design_notes(g: Genome, cost: Cost) -> list[str]:
     """Plain-language notes on where the genome follows or breaks the classic design rules."""
-    return [_rf_note(cost), *_width_notes(g, cost), *_level_notes(cost), *_skip_note(g), *_params_note(cost)]
+    return [_rf_note(cost), *_width_notes(g, cost), *_level_notes(cost), *_skip_note(g), *_params_note(cost),
+            *_concat_notes(g, cost)]
 
 
 def rules_ok(notes: list[str]) -> bool:

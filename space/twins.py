@@ -12,7 +12,10 @@ from functools import lru_cache
 from typing import Callable
 
 from .cx import Cx
-from .genome import BLOCK_FACTS, GenomeError, Head, Stage, Stem, bottleneck_inner
+from .facts import BLOCK_FACTS, bottleneck_inner, compressed, inception_branches
+from .genome import GenomeError, Head, Stage, Stem
+
+POOLS = {"maxpool": (2, 0), "maxpool3": (3, 1)}  # (kernel, padding) of the stride-2 max-pool after a stage
 
 
 def squeeze_width(c: int, ratio: float) -> int:
@@ -28,7 +31,7 @@ def check_zeropad(c_in: int, c_out: int) -> None:
 
 def mbconv_inner(c_in: int, expansion: float) -> int:
     """Expanded width of an inverted residual: input width times the expansion ratio."""
-    return int(round(c_in * expansion))
+    return BLOCK_FACTS["mbconv"].inner_width(c_in, c_in, expansion)
 
 
 def shortcut_cost(cx: Cx, at: tuple[int, int, int], c_out: int, stride: int, kind: str) -> None:
@@ -96,9 +99,51 @@ def dwsep_cost(cx: Cx, c_out: int, stride: int, st: Stage) -> None:
     cx.conv("pw", c_out, 1)
 
 
+def dense_cost(cx: Cx, c_out: int, stride: int, st: Stage) -> None:
+    """branches.DenseLayer: BN-act-1x1, BN-act-k x k to the growth rate, SE, concatenated to the input."""
+    inner = BLOCK_FACTS["dense"].inner_width(cx.c, st.width, st.expansion)
+
+    def new(cx: Cx) -> None:
+        cx.norm("norm1")
+        cx.conv("conv1", inner, 1, norm=False, act=False)
+        cx.norm("norm2")
+        cx.conv("conv2", st.width, st.kernel, norm=False, act=False)
+        if st.se:
+            cx.squeeze_excite("se", squeeze_width(st.width, st.se))
+
+    cx.concat("concat", (lambda cx: None, new))
+
+
+def inception_cost(cx: Cx, c_out: int, stride: int, st: Stage) -> None:
+    """branches.Inception: four branches (1x1; 1x1 -> k x k twice; pool -> 1x1) concatenated, SE."""
+    b1, r3, b3, r5, b5, pool = inception_branches(c_out, st.branches)
+    k = st.kernel
+
+    def reduced(name: str, reduce: int, width: int) -> Callable[[Cx], object]:
+        return lambda cx: (cx.conv(f"{name}.0", reduce, 1), cx.conv(f"{name}.1", width, k))
+
+    cx.concat("concat", (lambda cx: cx.conv("branch1", b1, 1), reduced("branch2", r3, b3), reduced("branch3", r5, b5),
+                         lambda cx: (cx.maxpool("branch4.0", 3, 1, 1), cx.conv("branch4.1", pool, 1))))
+    if st.se:
+        cx.squeeze_excite("se", squeeze_width(c_out, st.se))
+
+
+def tail_cost(cx: Cx, st: Stage) -> None:
+    """branches.stage_tail: a pre-activation stage's closing BN + act, then its pool or its transition."""
+    if BLOCK_FACTS[st.block].preact and not st.transition:
+        cx.norm("norm")
+    if st.transition:
+        cx.norm("transition.norm")
+        cx.conv("transition.conv", compressed(cx.c), 1, norm=False, act=False)
+        cx.avgpool("transition.pool", 2, 2)
+    elif st.pools_after:
+        k, pad = POOLS[st.downsample]
+        cx.maxpool("pool", k, 2, pad)
+
+
 BLOCK_COSTS: dict[str, Callable[[Cx, int, int, Stage], None]] = {
     "plain": plain_cost, "basic": basic_cost, "bottleneck": bottleneck_cost, "mbconv": mbconv_cost,
-    "dwsep": dwsep_cost,
+    "dwsep": dwsep_cost, "dense": dense_cost, "inception": inception_cost,
 }
 assert BLOCK_COSTS.keys() == BLOCK_FACTS.keys(), "every block type has a cost twin and a row of facts"
 
@@ -108,7 +153,7 @@ assert BLOCK_COSTS.keys() == BLOCK_FACTS.keys(), "every block type has a cost tw
 @lru_cache(maxsize=256)
 def stem_layers(stem: Stem) -> tuple[tuple[str, int, int, int, int, bool], ...]:
     """The stem's layers as (kind, width, kernel, stride, padding, activation?) rows."""
-    w, half = stem.width, max(1, stem.width // 2)
+    w, half, third = stem.width, max(1, stem.width // 2), max(1, stem.width // 3)
     return {
         "resnet": (("conv", w, 7, 2, 3, True), ("maxpool", w, 3, 2, 1, False)),
         "conv3x3": (("conv", w, 3, 2, 1, True),),
@@ -116,6 +161,8 @@ def stem_layers(stem: Stem) -> tuple[tuple[str, int, int, int, int, bool], ...]:
         "deep": (("conv", half, 3, 2, 1, True), ("conv", half, 3, 1, 1, True), ("conv", w, 3, 1, 1, True),
                  ("maxpool", w, 3, 2, 1, False)),
         "patchify": (("conv", w, stem.patch, stem.patch, 0, False),),
+        "inception": (("conv", third, 7, 2, 3, True), ("maxpool", third, 3, 2, 1, False),
+                      ("conv", third, 1, 1, 0, True), ("conv", w, 3, 1, 1, True), ("maxpool", w, 3, 2, 1, False)),
         "none": (),
     }[stem.kind]
 

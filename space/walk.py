@@ -10,8 +10,9 @@ from functools import lru_cache
 from typing import Iterator, NamedTuple
 
 from .cx import Cx, Layer
+from .facts import BLOCK_FACTS
 from .genome import Genome, Stage, Stem
-from .twins import BLOCK_COSTS, head_cost, stem_cost, stem_layers
+from .twins import BLOCK_COSTS, head_cost, stem_cost, stem_layers, tail_cost
 
 
 def stem_channels(g: Genome) -> int:
@@ -28,15 +29,15 @@ def stem_size(stem: Stem, resolution: int) -> int:
 
 
 def stage_layout(st: Stage, c_in: int) -> Iterator[tuple[int, int, int]]:
-    """(c_in, c_out, stride) of each block of a stage; a max-pool stage's blocks all have stride 1."""
+    """(c_in, c_out, stride) of each block of a stage; a stage that halves after its blocks has them at stride 1;
+    a concatenating block's output is its input and ``width`` new channels."""
+    grows = BLOCK_FACTS[st.block].concat
+    c = c_in
     for i in range(st.depth):
         stride = st.stride if i == 0 and st.downsample == "stride" else 1
-        yield (c_in if i == 0 else st.width), st.width, stride
-
-
-def pools_after(st: Stage) -> bool:
-    """Whether a 2x2 max-pool follows the stage (VGG-style downsampling)."""
-    return st.downsample == "maxpool" and st.stride == 2
+        c_out = c + st.width if grows else st.width
+        yield c, c_out, stride
+        c = c_out
 
 
 class StageCost(NamedTuple):
@@ -96,9 +97,8 @@ def _walk_stage(cx: Cx, st: Stage, prefix: str = "") -> None:
         if cx.layers is not None:
             cx.prefix = f"{prefix}{j}."
         cost(cx, c_out, stride, st)
-    if pools_after(st):
-        cx.prefix = prefix
-        cx.maxpool("pool", 2, 2, 0)
+    cx.prefix = prefix
+    tail_cost(cx, st)
 
 
 def complexity(g: Genome, resolution: int | None = None, detail: bool = False) -> Cost:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from scaling.compound import scale_genome
+from space.genome import halved
 from space import (ACTIVATIONS, BLOCK_FACTS, BLOCK_KINDS, KERNELS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, complexity,
                    stem_size)
 
@@ -99,15 +100,15 @@ def sample_genome(trial: Suggest, space: SearchSpace, resolution: int, in_channe
     stages = []
     for i in range(pick_int(trial, "n_stages", space.stages)):
         block = pick(trial, f"s{i}_block", space.blocks)
+        facts = BLOCK_FACTS[block]
         stride = pick(trial, f"s{i}_stride", space.strides)
-        if stride == 2 and (size + 1) // 2 < space.min_size:
+        if stride == 2 and halved(size, facts.downsample) < space.min_size:
             stride = 1
-        size = (size + 1) // 2 if stride == 2 else size
-        expands = BLOCK_FACTS[block].expands
+        size = halved(size, facts.downsample) if stride == 2 else size
         stages.append(Stage(block, pick_int(trial, f"s{i}_depth", space.depths), pick(trial, f"s{i}_width", space.widths),
                             stride, pick(trial, f"s{i}_kernel", space.kernels),
-                            pick(trial, f"s{i}_expansion", space.expansions) if expands else 1.0,
-                            pick(trial, f"s{i}_se", space.se)))
+                            pick(trial, f"s{i}_expansion", space.expansions) if facts.expands else 1.0,
+                            pick(trial, f"s{i}_se", space.se), facts.downsample if stride == 2 else "stride"))
     head = Head(pick(trial, "head_width", space.head_widths), dropout=pick(trial, "dropout", space.dropouts))
     return Genome(tuple(stages), stem, head, pick(trial, "activation", space.activations), resolution,
                   in_channels, num_classes)

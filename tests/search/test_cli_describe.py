@@ -19,6 +19,23 @@ def test_describe_json_has_the_promised_keys(capsys):
         assert {"params", "macs", "receptive_field", "output_stride", "resolution"} <= set(stage)
 
 
+@pytest.mark.parametrize("name, params, macs, rf, concat", [
+    ("densenet121", 7_978_856, 2_834_161_664, 2071,
+     ["64+6x32=256->128", "128+12x32=512->256", "256+24x32=1024->512", "512+16x32=1024"]),
+    ("googlenet", 6_624_904, 1_498_376_192, 379,
+     ["64+128+32+32", "128+192+96+64", "192+208+48+64", "160+224+64+64", "128+256+64+64", "112+288+64+64",
+      "256+320+128+128", "256+320+128+128", "384+384+128+128"]),
+])
+def test_describe_concatenating_nets(capsys, name, params, macs, rf, concat):
+    # torchvision's counts (googlenet without its auxiliary heads); the concatenation each stage makes
+    assert main(["describe", name, "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["params"], info["macs"], info["receptive_field"], info["output_stride"]) == (params, macs, rf, 32)
+    assert [s["concat"] for s in info["stages"]] == concat
+    assert [s["channels"] for s in info["stages"]][-1] == 1024
+    assert sum(p.numel() for p in build(preset(name)).parameters()) == params
+
+
 def test_describe_at_another_resolution_and_from_a_file(tmp_path, capsys):
     path = tmp_path / "g.json"
     path.write_text(preset("resnet20").to_json())
@@ -36,7 +53,7 @@ def test_describe_text_table(capsys):
 def test_presets_lists_all(capsys):
     assert main(["presets", "--json"]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    assert len(rows) == 11 and rows["efficientnet_b0"]["macs"] == 385_814_752
+    assert len(rows) == 14 and rows["efficientnet_b0"]["macs"] == 385_814_752
     assert (rows["regnet_y_400mf"]["params"], rows["regnet_y_400mf"]["macs"]) == (4_344_144, 401_842_848)
 
 

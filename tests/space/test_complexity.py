@@ -7,7 +7,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from genomes import random_genome
-from space import ACTIVATIONS, BLOCK_KINDS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, build, complexity
+from space import ACTIVATIONS, BLOCK_FACTS, BLOCK_KINDS, STEM_KINDS, Genome, GenomeError, Head, Stage, Stem, build, complexity
 
 
 def measured(g: Genome, resolution: int | None = None) -> tuple[int, int]:
@@ -33,11 +33,37 @@ def test_random_genomes_match_the_built_model(seed):
     assert (cost.params, cost.macs) == measured(g)
 
 
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("block", ["dense", "inception"])
+def test_concatenating_blocks_match_the_built_model(block, seed):
+    # random depths, growth/branch widths, kernels, expansions, SE, downsample modes, stems and heads
+    rng = random.Random(seed)
+    g = random_genome(rng, resolution=rng.choice((32, 40, 64)), blocks=(block,))
+    try:
+        cost = complexity(g)
+    except GenomeError:
+        with pytest.raises(RuntimeError):
+            measured(g)
+        return
+    assert (cost.params, cost.macs) == measured(g)
+
+
+@pytest.mark.parametrize("stage, rf", [
+    (Stage("inception", 1, 64, kernel=5), 3 + 4), (Stage("inception", 1, 64), 3 + 2),  # its widest branch's
+    (Stage("dense", 2, 12, kernel=3), 3 + 2 * 2), (Stage("dense", 2, 12, 2, downsample="transition"), 3 + 2 * 2 + 1),
+    (Stage("inception", 1, 64, 2, downsample="maxpool3"), 3 + 2 + 2),
+])
+def test_concatenating_blocks_receptive_field(stage, rf):
+    # cifar stem: a 3x3 conv (RF 3); a dense layer's 1x1 adds nothing; a transition's 2x2 pool adds 1
+    assert complexity(Genome((stage,), Stem("cifar", 16), resolution=32)).receptive_field == rf
+
+
 @pytest.mark.parametrize("block", BLOCK_KINDS)
 @pytest.mark.parametrize("se", [0.0, 0.25])
 def test_every_block_type_with_and_without_se(block, se):
-    exp = 4 if block == "bottleneck" else 6 if block == "mbconv" else 1
-    g = Genome((Stage(block, 2, 32, 1, 5, exp, se), Stage(block, 2, 64, 2, 3, exp, se)),
+    exp = 4 if block == "bottleneck" else 6 if block == "mbconv" else 4 if BLOCK_FACTS[block].expands else 1
+    halve = BLOCK_FACTS[block].downsample  # stride, or the mode of a block that never strides (dense, inception)
+    g = Genome((Stage(block, 2, 32, 1, 5, exp, se), Stage(block, 2, 64, 2, 3, exp, se, halve)),
                Stem("cifar", 16), resolution=32, num_classes=10)
     cost = complexity(g)
     assert (cost.params, cost.macs) == measured(g)
@@ -66,7 +92,8 @@ def test_stem_size_is_what_the_walk_hands_the_first_stage(stem):
 
     g = Genome((Stage("basic", 1, 8),), Stem(stem, 16, 4), resolution=64)
     assert stem_size(g.stem, 64) == complexity(g).stem.size == {"resnet": 16, "deep": 16, "conv3x3": 32,
-                                                                  "cifar": 64, "patchify": 16, "none": 64}[stem]
+                                                                  "cifar": 64, "patchify": 16, "inception": 8,
+                                                                  "none": 64}[stem]
 
 
 @pytest.mark.parametrize("act", ACTIVATIONS)

@@ -24,7 +24,7 @@ def test_random_genomes_round_trip():
 
 @pytest.mark.parametrize("change, field", [
     ({"kernel": 4}, "stage.kernel"), ({"width": 0}, "stage.width"), ({"stride": 3}, "stage.stride"),
-    ({"depth": 0}, "stage.depth"), ({"se": 2}, "stage.se"), ({"block": "dense"}, "stage.block"),
+    ({"depth": 0}, "stage.depth"), ({"se": 2}, "stage.se"), ({"block": "densenet"}, "stage.block"),
     ({"expansion": 6}, "stage.expansion"), ({"downsample": "avg"}, "stage.downsample"),
 ])
 def test_bad_stage_fields_name_the_field_and_allowed_values(change, field):
@@ -43,6 +43,30 @@ def test_group_width_errors_name_the_field(stage, message):
         Stage(**stage)
 
 
+@pytest.mark.parametrize("stage, message", [
+    (dict(block="dense", depth=6, width=32, stride=2), r"stage.downsample: dense blocks .* do not stride: .*"
+                                                       r"\(transition, or maxpool, maxpool3\)"),
+    (dict(block="inception", depth=1, width=256, stride=2), r"stage.downsample: inception blocks .*\(maxpool3"),
+    (dict(block="basic", depth=1, width=64, stride=2, downsample="transition"),
+     "stage.downsample: a transition compresses a concatenation: only dense stages take one, not basic"),
+    (dict(block="inception", depth=1, width=255, branches=(64, 96, 128, 16, 32, 32)),
+     r"stage.width: an inception stage's width is its concatenated branches 64\+128\+32\+32 = 256, got 255"),
+    (dict(block="inception", depth=1, width=6), "stage.width: .* at least 8, got 6"),
+    (dict(block="inception", depth=1, width=64, branches=(64, 0)), r"stage.branches: must be 6 whole numbers"),
+    (dict(block="basic", depth=1, width=64, branches=(64,)), "stage.branches: only inception blocks take"),
+    (dict(block="basic", depth=1, width=64, expansion=4), "stage.expansion: basic blocks take no expansion"),
+])
+def test_concatenating_blocks_errors_name_the_field(stage, message):
+    with pytest.raises(GenomeError, match=message):
+        Stage(**stage)
+
+
+def test_a_dense_stage_hands_on_its_concatenation_compressed_by_its_transition():
+    assert Stage("dense", 6, 32, 2, expansion=4, downsample="transition").out_channels(64) == (64 + 6 * 32) // 2
+    assert Stage("dense", 16, 32, 1, expansion=4).out_channels(512) == 1024
+    assert Stage("inception", 1, 256).out_channels(192) == 256
+
+
 def test_kernel_error_lists_the_allowed_values():
     with pytest.raises(GenomeError, match=r"stage.kernel: must be one of 3, 5, 7; got 4"):
         Stage("basic", 1, 8, kernel=4)
@@ -50,7 +74,7 @@ def test_kernel_error_lists_the_allowed_values():
 
 @pytest.mark.parametrize("make, field", [
     (lambda: Stem("vgg"), "stem.kind"), (lambda: Head(dropout=1.0), "head.dropout"),
-    (lambda: Genome(()), "stages"), (lambda: Genome((Stage("basic", 1, 8),) * 9), "stages"),
+    (lambda: Genome(()), "stages"), (lambda: Genome((Stage("basic", 1, 8),) * 13), "stages"),
     (lambda: Genome((Stage("basic", 1, 8),), activation="tanh"), "activation"),
     (lambda: Genome((Stage("basic", 1, 8),), num_classes=1), "num_classes"),
 ])

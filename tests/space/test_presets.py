@@ -12,6 +12,7 @@ IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "vgg16_bn", "mobile
 EXPECTED_PARAMS = {"resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
                    "resnet101": 44_549_160, "vgg16_bn": 138_365_992, "mobilenet_v2": 3_504_872,
                    "efficientnet_b0": 5_288_548, "regnet_x_400mf": 5_495_976, "regnet_y_400mf": 4_344_144,
+                   "densenet121": 7_978_856, "googlenet": 6_624_904, "densenet_bc100": 769_210,
                    "resnet20": 269_722, "resnet56": 853_018}
 # torchvision's GFLOPS column rounds to 0.414 and 0.402; a forward pass counts these multiply-adds exactly
 EXACT_MACS = {"regnet_x_400mf": 413_812_608, "regnet_y_400mf": 401_842_848}
@@ -35,6 +36,53 @@ def test_imagenet_preset_macs_equal_torchvision_forward(name):
     assert complexity(preset(name)).macs == counter.get_total_flops() // 2
     if name in EXACT_MACS:
         assert complexity(preset(name)).macs == EXACT_MACS[name]
+
+
+# torchvision builds, 224 px: params, and MACs counted on a forward pass (GoogLeNet without its auxiliary heads)
+CONCATENATING = {"densenet121": ({}, 7_978_856, 2_834_161_664),
+                 "googlenet": ({"aux_logits": False, "init_weights": True}, 6_624_904, 1_498_376_192)}
+
+
+@pytest.mark.parametrize("name", list(CONCATENATING))
+def test_densenet121_and_googlenet_equal_torchvision(name):
+    kwargs, params, macs = CONCATENATING[name]
+    reference = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        reference(torch.zeros(1, 3, 224, 224))
+    cost = complexity(preset(name))
+    assert cost.params == sum(p.numel() for p in reference.parameters()) == params
+    assert cost.macs == counter.get_total_flops() // 2 == macs
+    published_gmacs = torchvision.models.get_model_weights(name).DEFAULT.meta["_ops"]
+    assert abs(cost.macs / 1e9 - published_gmacs) / published_gmacs < 0.01
+
+
+def test_densenet121_stage_widths_are_torchvisions_concatenations():
+    # dense blocks end at 256, 512, 1024, 1024 channels; the transitions halve them; norm5 + ReLU close the net
+    cost, g = complexity(preset("densenet121")), preset("densenet121")
+    assert [s.channels for s in cost.stages] == [128, 256, 512, 1024]
+    assert [s.size for s in cost.stages] == [28, 14, 7, 7] and cost.stem.size == 56
+    features = torchvision.models.densenet121(weights=None).features
+    assert [st.blocks_out(c) for st, c in zip(g.stages, (64, 128, 256, 512))] == \
+        [features.transition1.norm.num_features, features.transition2.norm.num_features,
+         features.transition3.norm.num_features, features.norm5.num_features]
+
+
+def test_cifar_densenet_bc_is_torchvisions_densenet_with_a_3x3_stem():
+    # torchvision's DenseNet class at k = 12, 3 x 16 layers, 24 initial features differs only in its 7x7 first conv
+    reference = torchvision.models.DenseNet(12, (16, 16, 16), 24, 4, num_classes=10)
+    assert complexity(preset("densenet_bc100")).params == \
+        sum(p.numel() for p in reference.parameters()) - 24 * 3 * (7 * 7 - 3 * 3) == 769_210
+
+
+def test_googlenet_modules_are_torchvisions():
+    reference = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True)
+    modules = [getattr(reference, f"inception{n}") for n in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b")]
+    built = build(preset("googlenet"))
+    for ours, theirs in zip(built.stages, modules):
+        assert [sum(p.numel() for p in getattr(ours[0], f"branch{i}").parameters()) for i in range(1, 5)] == \
+            [sum(p.numel() for p in getattr(theirs, f"branch{i}").parameters()) for i in range(1, 5)]
+    assert [s.size for s in complexity(preset("googlenet")).stages] == [28, 14, 14, 14, 14, 14, 7, 7, 7]
 
 
 def test_regnet_y_squeezes_its_first_block_from_the_input_width():

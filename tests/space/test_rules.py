@@ -106,3 +106,15 @@ def test_regnets_ratio_one_bottleneck_is_not_called_narrow():
     assert "uses bottleneck blocks" not in text
     narrow = Genome((Stage("bottleneck", 1, 128, 2, expansion=4),), Stem("conv3x3", 32))
     assert "stage 0 uses bottleneck blocks at 128 channels" in "\n".join(design_notes(narrow, complexity(narrow)))
+
+
+def test_notes_say_what_dense_and_inception_stages_are_for_and_what_a_dense_block_holds():
+    notes = design_notes(preset("densenet121"), complexity(preset("densenet121")))
+    # stage 0: 6 layers at 56x56 concatenate 96, 128, ..., 256 channels: (96 + 256) * 6 / 2 * 56 * 56 elements
+    assert "info: stage 0 is a dense block (DenseNet: feature reuse, few parameters, suited to little data): 6 " \
+           "layers concatenate 64 + 6x32 = 256 channels at 56x56; their concatenations hold 3,311,616 activations " \
+           "per image (12.6 MiB at fp32, growing with the square of the depth)" in notes
+    assert "ok: 118 weighted layers, 2 of them outside residual blocks, at most 1 in a row" in notes
+    notes = design_notes(preset("googlenet"), complexity(preset("googlenet")))
+    assert any(n.startswith("info: stages 0, 1, 2, 3, 4, 5, 6, 7, 8 are inception modules (GoogLeNet") for n in notes)
+    assert any(n.startswith("note: 22 of the 22 weighted layers have no skip connection") for n in notes)

@@ -88,10 +88,10 @@ def draw_plan(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget)
         block = pick(trial, f"s{i}_block", space.blocks)
         facts = BLOCK_FACTS[block]
         kernels.append(pick(trial, f"s{i}_kernel", space.kernels))
-        # an inverted residual expands its input, a bottleneck reduces its width: two lists, so two names
-        # (Optuna keeps one list of choices per name)
-        e = (pick(trial, f"s{i}_expansion", space.expansions) if facts.expand_layer else
-             pick(trial, f"s{i}_bottleneck_expansion", space.bottleneck_expansions) if facts.expands else 1.0)
+        # an inverted residual expands its input, a bottleneck reduces its width: each block draws from the list
+        # its facts name, under that list's name (Optuna keeps one list of choices per name)
+        e = pick(trial, f"s{i}_{facts.expansions.removesuffix('s')}", getattr(space, facts.expansions)) \
+            if facts.expands else 1.0
         groups.append(pick(trial, f"s{i}_group_width", space.group_widths) if facts.grouped and e == 1 else 0)
         se.append(pick(trial, f"s{i}_se", space.se))
         blocks.append(block)

@@ -47,8 +47,8 @@ def genome_at(space: PatternSpace, p: Plan, data: DataShape, depths: tuple[int, 
         div = group_divisor(gw, e)
         v = make_divisible(w * r, div)
         widths.append(max(v, -(-widths[-1] // div) * div) if widths else v)  # never narrower than the one before
-    stages = tuple(Stage(b, d, c, s, k, e, se, shortcut=p.shortcut if BLOCK_FACTS[b].residual == "always"
-                         else "projection", group_width=gw)
+    stages = tuple(Stage(b, d, c, s, k, e, se, BLOCK_FACTS[b].downsample if s == 2 else "stride",
+                         p.shortcut if BLOCK_FACTS[b].residual == "always" else "projection", gw)
                    for b, d, c, s, k, e, se, gw in zip(p.blocks, depths, widths, p.strides, p.kernels, p.expansions,
                                                        p.se, p.group_widths))
     head = Head(make_divisible(p.head_ratio * widths[-1]) if p.head_ratio else 0, dropout=p.dropout)
@@ -57,8 +57,7 @@ def genome_at(space: PatternSpace, p: Plan, data: DataShape, depths: tuple[int, 
 
 def kxk_share(block: str, expansion: float) -> float:
     """The block's k x k conv width over its output width (a bottleneck's is reduced by its expansion)."""
-    facts = BLOCK_FACTS[block]
-    return 1 / expansion if facts.expands and not facts.expand_layer else 1.0
+    return BLOCK_FACTS[block].width_share(expansion)
 
 
 def size_range(space: PatternSpace, p: Plan, floor: int) -> tuple[float, float]:

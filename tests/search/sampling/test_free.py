@@ -7,13 +7,13 @@ import optuna
 import pytest
 
 from search.budget import Budget
-from search.sampling import SearchSpace, SpaceError, fit_to_budget, sample_genome, scale_widths
+from search.sampling import DataShape, Infeasible, SearchSpace, SpaceError, fit_to_budget, sample_genome, scale_widths
 from search.sampling import load_space as load_any
 
 
 def load_space(path):  # a file of free-space fields, read as the free space
     return load_any(path, default_kind="free")
-from space import Genome, Stage, Stem, complexity
+from space import BLOCK_FACTS, Genome, Stage, Stem, build, complexity
 
 
 def sample(seed: int, space: SearchSpace = SearchSpace(), resolution: int = 32) -> Genome:
@@ -32,13 +32,38 @@ def sample(seed: int, space: SearchSpace = SearchSpace(), resolution: int = 32) 
 def test_samples_span_the_design_patterns_and_always_run():
     genomes = [sample(s) for s in range(300)]
     blocks = {st.block for g in genomes for st in g.stages}
-    assert blocks == {"plain", "basic", "bottleneck", "mbconv", "dwsep"}
+    assert blocks == {"plain", "basic", "bottleneck", "mbconv", "dwsep", "dense", "inception"}
     assert {g.stem.kind for g in genomes} == {"cifar", "conv3x3", "deep", "patchify", "resnet"}
     assert {len(g.stages) for g in genomes} == {3, 4, 5, 6}
     assert {st.kernel for g in genomes for st in g.stages} == {3, 5, 7}
     assert {st.se for g in genomes for st in g.stages} == {0.0, 0.25}
     for g in genomes:  # strides never shrink the map below min_size, so every sample has a cost
         assert complexity(g).stages[-1].size >= 2
+
+
+def test_dense_and_inception_are_drawn_and_fitted_at_imagenet_size():
+    rng = random.Random(0)
+
+    class Fake:
+        def suggest_categorical(self, name, choices):
+            return rng.choice(choices)
+
+        def suggest_int(self, name, low, high):
+            return rng.randint(low, high)
+
+    drawn = {}
+    for _ in range(60):
+        try:
+            g = SearchSpace().sample(Fake(), DataShape(224, 3, 1000), Budget(3_000_000_000)).genome
+        except Infeasible:
+            continue
+        drawn.update({st.block: g for st in g.stages if st.block in ("dense", "inception")})
+    assert set(drawn) == {"dense", "inception"}
+    for g in drawn.values():  # a dense stage halves in its transition, an inception stage in a 3x3 max-pool
+        cost = complexity(g)
+        assert 0.5e9 < cost.macs <= 3e9 and cost.params == sum(p.numel() for p in build(g).parameters())
+        assert all(st.downsample == ("stride" if st.stride == 1 else BLOCK_FACTS[st.block].downsample)
+                   for st in g.stages)
 
 
 def test_fixed_trial_gives_exactly_the_asked_genome():
@@ -86,7 +111,7 @@ def test_budget_violation_is_optuna_constraint_shaped():
 
 
 @pytest.mark.parametrize("content, message", [
-    ({"blocks": ["dense"]}, "space.blocks: 'dense' is not allowed"),
+    ({"blocks": ["transformer"]}, "space.blocks: 'transformer' is not allowed"),
     ({"kernels": [4]}, "space.kernels: 4 is not allowed"),
     ({"stages": [5, 3]}, "space.stages: must be [min, max]"),
     ({"depths": [0, 2]}, "space.depths"),

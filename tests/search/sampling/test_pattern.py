@@ -53,6 +53,39 @@ def test_hand_designs_are_points_of_the_space(name):
     assert label_mismatches(params, g) == []
 
 
+def test_densenet121_is_a_point_of_a_space_that_lists_dense_blocks(tmp_path):
+    # DenseNet keeps its growth rate k = 32 where it halves and stacks 24 layers: outside the default growth
+    # (1.25-3 at a halving) and depths (1-16), and dense blocks are not in the default list; a space file widens them
+    (tmp_path / "dense.yaml").write_text("blocks: [dense]\ndepths: [1, 24]\ngrowth: [1.0, 3.0]\n")
+    space, g = load_space(tmp_path / "dense.yaml"), preset("densenet121")
+    params = encode(g, space)
+    assert decode(params, space, DataShape(224, 3, 1000), Budget(complexity(g).macs)) == g
+    assert label_mismatches(params, g) == []
+    assert [params[f"s{i}_depth"] for i in range(4)] == [6, 12, 24, 16] and params["s1_growth"] == 1.0
+    assert params["s0_bottleneck_expansion"] == 4 and [params[f"s{i}_stride"] for i in range(4)] == [2, 2, 2, 1]
+    with pytest.raises(SpaceError, match="s0_block = 'dense' is not offered there"):
+        encode(g, PatternSpace())
+
+
+def test_googlenet_is_not_a_point_of_the_pattern_space():
+    # its stem, its nine stages (a space has at most eight) and its per-module branch widths are not drawn
+    with pytest.raises(SpaceError, match="stem = 'inception' is not offered there"):
+        encode(preset("googlenet"), PatternSpace(blocks=("inception",)))
+
+
+@pytest.mark.parametrize("block", ["dense", "inception"])
+def test_a_space_file_of_concatenating_blocks_samples_honest_params(tmp_path, block):
+    (tmp_path / "space.yaml").write_text(f"blocks: [{block}]\n")
+    d, budget = run("32px-40M", n=12, space=load_space(tmp_path / "space.yaml"))
+    assert d.rejected == 0 and len(d.sampled) == 12
+    for s, params in zip(d.sampled, d.params):
+        assert {st.block for st in s.genome.stages} == {block} and label_mismatches(params, s.genome) == []
+        assert budget.fits(complexity(s.genome).macs, None)
+        assert all(st.downsample == ("stride" if st.stride == 1 else {"dense": "transition",
+                                                                       "inception": "maxpool3"}[block])
+                   for st in s.genome.stages)
+
+
 def test_the_params_of_a_hand_design_name_its_decisions():
     params = encode(preset("resnet20"), PatternSpace())
     assert {k: params[k] for k in ("stem", "stages", "s0_stride", "s0_block", "s0_depth", "s2_depth", "shortcut",
@@ -162,7 +195,7 @@ def test_budgets_no_network_can_meet_are_refused_before_any_trial():
 README_SPACE = """\
 stages: [3, 4]           # fewest and most stages
 stems: [cifar, conv3x3]
-blocks: [basic, mbconv]  # also bottleneck, plain, dwsep
+blocks: [basic, mbconv]  # also bottleneck, plain, dwsep, dense, inception
 depths: [1, 6]           # blocks per stage
 growth: [1.5, 2.5]       # width factor where a stage halves the resolution
 kernels: [3, 5]
@@ -192,7 +225,7 @@ def test_space_files_narrow_and_widen(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ({"blocks": ["dense"]}, "space.blocks: 'dense' is not allowed"),
+    ({"blocks": ["transformer"]}, "space.blocks: 'transformer' is not allowed"),
     ({"kernels": [4]}, "space.kernels: 4 is not allowed"),
     ({"depths": [3, 1]}, "space.depths: must be [min, max]"),
     ({"stages": [2, 9]}, "space.stages: must be [min, max]"),
