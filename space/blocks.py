@@ -235,8 +235,8 @@ def stem_layers(stem: Stem) -> tuple[tuple[str, int, int, int, int, bool], ...]:
         "deep": (("conv", half, 3, 2, 1, True), ("conv", half, 3, 1, 1, True), ("conv", w, 3, 1, 1, True),
                  ("maxpool", w, 3, 2, 1, False)),
         "patchify": (("conv", w, stem.patch, stem.patch, 0, False),),
-        "inception": (("conv", third, 7, 2, 3, True), ("maxpool", third, 3, 2, 1, False), ("conv", third, 1, 1, 0, True),
-                      ("conv", w, 3, 1, 1, True), ("maxpool", w, 3, 2, 1, False)),
+        "inception": (("conv", third, 7, 2, 3, True), ("maxpool", third, 3, 2, 1, False),
+                      ("conv", third, 1, 1, 0, True), ("conv", w, 3, 1, 1, True), ("maxpool", w, 3, 2, 1, False)),
         "none": (),
     }[stem.kind]
 
