@@ -118,7 +118,8 @@ def _scale_stage(st: Stage, width_mult: float, depth_mult: float) -> Stage:
     if st.branches:
         branches = tuple(round_width(b, width_mult) for b in st.branches)
         return replace(st, branches=branches, width=concatenated(branches), depth=depth)
-    return replace(st, width=round_width(st.width, width_mult, group_divisor(st.group_width, st.expansion)), depth=depth)
+    divisor = group_divisor(st.group_width, st.expansion)
+    return replace(st, width=round_width(st.width, width_mult, divisor), depth=depth)
 
 
 def scale_genome(g: Genome, width_mult: float, depth_mult: float, resolution: int,

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .facts import BLOCK_FACTS, BLOCK_KINDS, BlockFacts, bottleneck_inner, compressed, concatenated  # noqa: F401 (re-exported)
+from .facts import (BLOCK_FACTS, BLOCK_KINDS, BlockFacts, bottleneck_inner,  # noqa: F401 (re-exported)
+                    compressed, concatenated)
 
 STEM_KINDS = ("resnet", "conv3x3", "cifar", "deep", "patchify", "inception", "none")
 ACTIVATIONS = ("relu", "relu6", "silu", "hardswish", "gelu")
@@ -129,7 +130,7 @@ class Stage:
             b1, _, b3, _, b5, pool = self.branches
             _check(concatenated(self.branches) == self.width, "stage.width",
                    f"an inception stage's width is its concatenated branches {b1}+{b3}+{b5}+{pool} = "
-                   f"{b1 + b3 + b5 + pool}, got {self.width}")
+                   f"{concatenated(self.branches)}, got {self.width}")
         else:
             _check(self.width >= 8, "stage.width", f"an inception stage splits its width into four branches "
                                                    f"(1/4, 1/2, 1/8, the rest): at least 8, got {self.width}")
@@ -210,7 +211,7 @@ class Genome:
     def to_dict(self) -> dict:
         """Plain JSON-ready dict; :meth:`from_dict` inverts it."""
         d = asdict(self)
-        d["stages"] = [dict(s) for s in d["stages"]]
+        d["stages"] = [dict(s, branches=list(s["branches"])) for s in d["stages"]]
         d["head"]["hidden"] = list(d["head"]["hidden"])
         return d
 

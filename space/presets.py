@@ -94,7 +94,8 @@ DESCRIPTIONS: dict[str, str] = {
     "regnet_y_400mf": "RegNetY-400MF (RegNetX + squeeze-excitation), torchvision regnet_y_400mf, ImageNet 224",
     "densenet121": "DenseNet-121 (Huang et al. 2017, k = 32, BC), torchvision densenet121, ImageNet 224",
     "googlenet": "GoogLeNet (Szegedy et al. 2015) without its auxiliary heads, torchvision googlenet, ImageNet 224",
-    "densenet_bc100": "CIFAR DenseNet-BC-100 (k = 12), 32x32, 10 classes; BN + act after its first conv (our cifar stem)",
+    "densenet_bc100": "CIFAR DenseNet-BC-100 (k = 12), 32x32, 10 classes; BN + act after its first conv (the cifar "
+                      "stem)",
     "resnet20": "CIFAR ResNet-20 (He et al. 2016, option A shortcuts), 32x32, 10 classes",
     "resnet56": "CIFAR ResNet-56 (option A shortcuts), 32x32, 10 classes",
 }

@@ -59,8 +59,9 @@ def describe(g: Genome, resolution: int | None = None) -> dict:
 def format_table(rows: list[dict]) -> str:
     """Render shape-flow rows as an aligned text table."""
     head = ("", "layers", "blocks", "out", "ch", "params", "MACs", "RF", "OS")
-    body = [(r["stage"], r["layers"] + (f" [{r['concat']}]" if r.get("concat") else ""), str(r["blocks"]), f"{r['size']}x{r['size']}", str(r["channels"]),
-             human(r["params"]), human(r["macs"]), str(r["receptive_field"]), str(r["output_stride"]))
+    body = [(r["stage"], r["layers"] + (f" [{r['concat']}]" if r.get("concat") else ""), str(r["blocks"]),
+             f"{r['size']}x{r['size']}", str(r["channels"]), human(r["params"]), human(r["macs"]),
+             str(r["receptive_field"]), str(r["output_stride"]))
             for r in rows]
     widths = [max(len(line[i]) for line in (head, *body)) for i in range(len(head))]
     fmt = lambda line: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths)))  # noqa: E731

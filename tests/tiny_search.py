@@ -11,9 +11,10 @@ from optuna.trial import TrialState
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = "synthetic:240:16:4"
-# the free space narrowed to small nets: each CPU trial takes well under a second
+# the free space narrowed to small nets: each CPU trial takes well under a second (the five blocks the end-to-end
+# tests were written with; tests/search/study/test_concat_run.py runs dense and inception)
 TINY = {"kind": "free", "stages": [2, 3], "depths": [1, 2], "widths": [8, 16, 24, 32], "stems": ["cifar", "conv3x3"],
-        "stem_widths": [8, 16]}
+        "stem_widths": [8, 16], "blocks": ["plain", "basic", "bottleneck", "mbconv", "dwsep"]}
 
 
 def run_args(folder: Path, study: str = "s", *extra: str, budget: str = "3M", data: str = DATA,
