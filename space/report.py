@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from .facts import BLOCK_FACTS, inception_branches
-from .genome import Genome, Stage, arch_string, head_string, stage_string, stem_string
+from .genome import Genome, Stage
+from .render import arch_string, head_string, stage_string, stem_string
 from .walk import Cost, StageCost, complexity
 from .rules import design_notes
 from .units import human

@@ -13,7 +13,8 @@ from scaling import (GRID_STEP, PAPER_COEFFICIENTS, TABLES, TARGET, TOLERANCE, C
                      candidate_grid, family_notes, macs_growth, parse_coefficients, parse_variant, scale_family, table,
                      upsample_note)
 import space
-from space.genome import Genome, arch_string
+from space.genome import Genome
+from space.render import arch_string
 from space.units import human
 
 from ..files import write_atomic
