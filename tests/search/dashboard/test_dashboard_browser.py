@@ -110,13 +110,16 @@ def _study_with_extras(tmp_path):
     return study, studies
 
 
+EDF = "error distribution (EDF): share of complete trials with a validation error <= x"  # the EDF figure's title
+
+
 def test_dashboard_renders_offline_with_every_plot(browser, tmp_path):
     study, studies = _study_with_extras(tmp_path)
     out = write_dashboard(study, tmp_path / "dashboard.html", studies_dir=studies)
     page = Page(browser, out)
     plots = page.plots()
     titles = [p["title"] for p in plots]
-    assert titles == ["accuracy vs MACs", "accuracy vs params", "accuracy vs latency", "history",
+    assert titles == ["accuracy vs MACs", "accuracy vs params", "accuracy vs latency", "history", EDF,
                       "design patterns: accuracy by design choice (complete trials)",
                       next(t for t in titles if t.startswith("parameter importances")),
                       "compound scaling of the best network"]
@@ -178,9 +181,10 @@ def test_overlay_renders(browser, tmp_path):
     other = build_study("other", budget_macs=None, trials={n: TRIALS[n] for n in (6, 7, 8)})
     page = Page(browser, write_overlay([build_study(), other], tmp_path / "overlay.html"))
     plots = page.plots()
-    assert [p["title"] for p in plots] == ["accuracy vs MACs", "accuracy vs params"]
+    assert [p["title"] for p in plots] == ["accuracy vs MACs", "accuracy vs params", EDF]
     for p in plots:
-        assert p["json"] >= 4 and p["live"] == p["json"] == p["drawn"], p
+        assert p["live"] == p["json"] == p["drawn"], p
+    assert [p["json"] >= 4 for p in plots[:2]] == [True, True] and plots[2]["json"] == 2  # the EDF: one per study
     names = page.page.evaluate("document.getElementById('plot-1').data.map(t => t.name)")
     assert names == ["hand: dominated", "hand: over budget", "hand: Pareto front", "hand: budget 1.00K",
                      "other: Pareto front"]
