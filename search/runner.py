@@ -141,12 +141,12 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: A
     Returns how many were enqueued now."""
     from space import arch_string
 
-    from .sampling import SpaceError, encode
+    from .sampling import PatternSpace, SpaceError, encode
     from .study import ENQUEUED_KEY, enqueue_genome, genome_key
 
-    def params(g: Any) -> dict | None:
+    def params(g: Any) -> dict | None:  # only the pattern space encodes a genome as its params
         try:
-            return encode(g, space) if hasattr(space, "sample") and space.kind == "pattern" else None
+            return encode(g, space) if isinstance(space, PatternSpace) else None
         except SpaceError:
             return None
 
