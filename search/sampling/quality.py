@@ -16,7 +16,6 @@ from space.rules import GROWTH, MIN_LAST_MAP, RF_COVERAGE, SKIP_DEPTH, conv_dept
 from ..budget import Budget
 from .base import DataShape, Infeasible, Sampled
 from .pattern import label_mismatches
-from .pattern.sizing import kxk_share
 
 LAST_MAP = (MIN_LAST_MAP, 8)  # a GAP head wants the last map between these sizes
 NEAR_TOP = 0.8  # "near the top of the budget" starts at this share of it
@@ -62,7 +61,8 @@ def measure(s: Sampled, budget: Budget, params: dict[str, Any] | None = None) ->
                    min(st.width for st in g.stages), c.stages[-1].size, c.receptive_field / c.resolution,
                    c.macs / budget.max_macs if budget.max_macs else None, rules_ok(design_notes(g, c)), s.width_mult,
                    len(label_mismatches(params or {}, g)), max(st.width for st in g.stages),
-                   max(round(st.width * kxk_share(st.block, st.expansion)) for st in g.stages), pile, conv_depth(g),
+                   max(round(st.width * BLOCK_FACTS[st.block].width_share(st.expansion)) for st in g.stages), pile,
+                   conv_depth(g),
                    any(b < a for a, b in zip(depths[:-2], depths[1:-1])), len(g.stages), g.stem.kind,
                    arch_string(g))
 

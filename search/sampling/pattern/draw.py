@@ -19,8 +19,7 @@ from ...budget import Budget
 from ..base import DataShape, Extreme, Sampled, Suggest, pick_float, pick_int
 from ..solve import solve_size, target_budget
 from .plan import draw_plan, stems_for
-from .sizing import FALLBACK_WIDTH, Plan, covering_last, covers, fits, floor_for, genome_at, largest, size_range, \
-    smallest
+from .sizing import Plan, covering_last, covers, fits, floor_for, genome_at, largest, narrowest, size_range, smallest
 from .space import PatternSpace
 
 BASE_WIDTH = 16  # width_mult is the solved stem width over this
@@ -85,7 +84,7 @@ def extremes(space: PatternSpace, data: DataShape) -> list[Genome]:
             for high in (False, True):
                 trial = Extreme(high, {"stem": stem, "block": block})
                 p = draw_plan(trial, space, data, NO_BUDGET)
-                floor = space.min_width if high else min(FALLBACK_WIDTH, space.min_width)
+                floor = space.min_width if high else narrowest(space)
                 depths = draw_depths(trial, space, p, data, NO_BUDGET, floor)
                 out.append(genome_at(space, p, data, depths, size_range(space, p, floor)[int(high)]))
     return out

@@ -55,15 +55,10 @@ def genome_at(space: PatternSpace, p: Plan, data: DataShape, depths: tuple[int, 
     return Genome(stages, Stem(p.stem, make_divisible(w), space.patch), head, p.activation, *data)
 
 
-def kxk_share(block: str, expansion: float) -> float:
-    """The block's k x k conv width over its output width (a bottleneck's is reduced by its expansion)."""
-    return BLOCK_FACTS[block].width_share(expansion)
-
-
 def size_range(space: PatternSpace, p: Plan, floor: int) -> tuple[float, float]:
     """The sizes ``w`` that keep every width at least ``floor`` and every k x k conv at most max_width."""
     lo = max([floor, *(floor / r for r in p.ratios)])
-    hi = min([space.max_width, *(space.max_width / (r * kxk_share(b, e))
+    hi = min([space.max_width, *(space.max_width / (r * BLOCK_FACTS[b].width_share(e))
                                  for r, b, e in zip(p.ratios, p.blocks, p.expansions))])
     return lo, max(lo, hi)
 
@@ -125,8 +120,13 @@ def shallowest(space: PatternSpace, p: Plan, data: DataShape) -> tuple[int, ...]
     return (*head, covering_last(space, p, data, head))
 
 
+def narrowest(space: PatternSpace) -> int:
+    """The narrowest width any size of the space goes to: FALLBACK_WIDTH, or min_width when that is narrower."""
+    return min(FALLBACK_WIDTH, space.min_width)
+
+
 def floor_for(space: PatternSpace, p: Plan, data: DataShape, aim: Budget) -> int:
     """The narrowest width the size solve aims for: min_width, or FALLBACK_WIDTH where the plan's least net
     cannot fit at min_width."""
     return space.min_width if fits(space, p, data, shallowest(space, p, data), aim, space.min_width) else \
-        min(FALLBACK_WIDTH, space.min_width)
+        narrowest(space)

@@ -8,8 +8,8 @@ from typing import ClassVar
 from space import ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS
 from space.genome import SHORTCUTS
 
-from ..base import DataShape, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset, check_unique, \
-    space_dict, tuple_fields
+from ..base import (DataShape, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset, check_unique,
+                    space_dict, tuple_fields)
 from ...budget import Budget
 
 # what the choice fields may hold, and the bounds of the [min, max] fields
