@@ -164,7 +164,7 @@ def run(config: RunConfig, *, callbacks: Sequence[Callback] = (), train_fn: Call
     if not isinstance(config, RunConfig):
         raise ConfigError(f"config: expected a search.RunConfig, got {type(config).__name__}")
     models = [genome(m) for m in enqueue]
-    p = prepare(config.search_config())
+    p = prepare(config.checked())
     log = (lambda m: None) if config.quiet else _stderr
     study, view, outcome = execute(p, warm_starts(p, models, baselines), log=log, callbacks=callbacks,
                                    train_fn=train_fn)

@@ -20,8 +20,10 @@ from space import Genome
 
 from .calibration import read_calibration
 from .results import CALIBRATION_KEY, StudyView
-from .study import (ENQUEUED_KEY, SearchConfig, Status, StudyPaths, StudySettings, enqueue_genome, genome_key, open_storage,
-                    peek_settings)
+from .run_config import RunConfig
+from .status import Status
+from .study import (StudyPaths, StudySettings, enqueue_genome, enqueued_of, genome_key, open_storage, peek_settings)
+from .study.record import status_of
 
 SUFFIX = ".calibrate-e"  # NAME.calibrate-e5: the calibration study of 5-epoch training
 
@@ -31,12 +33,11 @@ def study_name(name: str, epochs: int) -> str:
     return f"{name}{SUFFIX}{epochs}"
 
 
-def length_config(cfg: SearchConfig, epochs: int) -> SearchConfig:
+def length_config(cfg: RunConfig, epochs: int) -> RunConfig:
     """cfg for one training length: it runs only the enqueued architectures, each to its last epoch (latency,
     which says nothing of rank, is not timed)."""
-    train = replace(cfg.train, epochs=epochs, latency_batch_sizes=())
-    return replace(cfg, study=study_name(cfg.study, epochs), train=train, trials=0, timeout_s=None, pruner="none",
-                   chance_trials=0)
+    return replace(cfg, study=study_name(cfg.study, epochs), epochs=epochs, latency_batch_sizes=(), trials=0,
+                   timeout=None, pruner="none", chance_stop=0)
 
 
 def sample_archs(space: Any, settings: StudySettings, k: int, seed: int) -> list[Genome]:
@@ -60,13 +61,13 @@ def sample_archs(space: Any, settings: StudySettings, k: int, seed: int) -> list
 def _held(t: optuna.trial.FrozenTrial) -> bool:
     """Whether a trial settles its architecture: waiting, running, trained, or failed on its own account
     (an interrupted one is trained again)."""
-    return not (t.state == TrialState.FAIL and t.user_attrs.get("status") == Status.INTERRUPTED.value)
+    return status_of(t) is not Status.INTERRUPTED
 
 
 def enqueue_missing(study: optuna.Study, genomes: Sequence[Genome]) -> int:
     """Enqueue each architecture the study does not hold yet; how many were enqueued."""
-    held = {genome_key(t.user_attrs[ENQUEUED_KEY]) for t in study.get_trials(deepcopy=False)
-            if isinstance(t.user_attrs.get(ENQUEUED_KEY), dict) and _held(t)}
+    held = {genome_key(enqueued_of(t)) for t in study.get_trials(deepcopy=False)
+            if enqueued_of(t) is not None and _held(t)}
     missing = [g for g in genomes if genome_key(g) not in held]
     for g in missing:
         enqueue_genome(study, g)
@@ -87,7 +88,7 @@ def accuracies(view: StudyView, genomes: Sequence[Genome]) -> list[float | None]
     return [acc.get(genome_key(g)) for g in genomes]
 
 
-def attach(cfg: SearchConfig, calibration: dict) -> bool:
+def attach(cfg: RunConfig, calibration: dict) -> bool:
     """Store the calibration on cfg's study when it exists (nothing is created, not even a database file);
     whether it did."""
     if peek_settings(cfg) is None:

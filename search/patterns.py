@@ -90,10 +90,11 @@ def importance_caveat(view) -> str:
     """Why a study's importances are not drawn, as one line ('' when they are): every trial at chance, or fewer
     than MIN_IMPORTANCE_TRIALS complete ones."""
     from .results import chance_stop
+    from .run_config import default
     from .study import Status
 
     scored = [r for r in view.trials if r.at_chance is not None]
-    if chance_stop(view) or (scored and all(r.at_chance for r in scored)):
+    if chance_stop(view, default("chance_stop")) or (scored and all(r.at_chance for r in scored)):
         return "not drawn, every trial scored at chance"
     complete = sum(r.status is Status.OK for r in view.trials)
     if complete < MIN_IMPORTANCE_TRIALS:

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from space.units import human
+
 from .budget import Budget
 from .files import write_atomic
-from .study.schema import CATEGORIES, Status, StudyPaths, StudySettings, TrialRecord, dumps, read_settings
+from .status import CATEGORIES, Status
+from .study import ranking
+from .study.paths import StudyPaths
+from .study.record import TrialRecord, dumps
+from .study.schema import StudySettings, read_settings
 
 CALIBRATION_KEY = "nas_calibration"
-CHANCE_TRIALS = 4  # if the study's first this-many trained trials are all at chance, the search stops
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class StudyView:
 
     def within(self, r: TrialRecord) -> bool:
         """Whether a trial's network fits the study's budget."""
-        return self.budget.fits(r.macs, r.params)
+        return ranking.within(self.budget, r)
 
     @property
     def calibration(self) -> dict | None:
@@ -106,9 +111,8 @@ def cost_of(r: TrialRecord, x: str, view: StudyView) -> float | None:
 
 
 def scored(view: StudyView) -> list[TrialRecord]:
-    """Complete searched trials within budget with an accuracy: the ones that answer the search's question."""
-    return [r for r in view.trials if r.status is Status.OK and r.accuracy is not None and view.within(r)
-            and not r.baseline]
+    """Complete searched trials within budget with an accuracy (see :func:`search.study.ranking.scored`)."""
+    return ranking.scored(view.trials, view.budget)
 
 
 def baselines(view: StudyView) -> list[TrialRecord]:
@@ -118,11 +122,7 @@ def baselines(view: StudyView) -> list[TrialRecord]:
 
 def rank_key(view: StudyView):
     """Sort key: complete within budget by accuracy (then fewer MACs), then the rest by number."""
-    def key(r: TrialRecord) -> tuple:
-        ok = r.status is Status.OK and r.accuracy is not None
-        return (not ok, not view.within(r), -(r.accuracy or 0.0), r.macs if r.macs is not None else math.inf,
-                r.number)
-    return key
+    return ranking.rank_key(view.budget)
 
 
 def ranked(view: StudyView) -> list[TrialRecord]:
@@ -132,8 +132,7 @@ def ranked(view: StudyView) -> list[TrialRecord]:
 
 def best_trial(view: StudyView) -> TrialRecord | None:
     """The most accurate complete trial within budget; a tie goes to fewer MACs."""
-    best = scored(view)
-    return min(best, key=rank_key(view)) if best else None
+    return ranking.best_of(view.trials, view.budget)
 
 
 def front(view: StudyView, x: str = "macs") -> list[TrialRecord]:
@@ -224,13 +223,9 @@ def write_results(view: StudyView, paths: StudyPaths) -> dict[str, str]:
     return out
 
 
-def chance_stop(view: StudyView, n: int = CHANCE_TRIALS) -> str:
+def chance_stop(view: StudyView, n: int) -> str:
     """Why the search must stop when the study's first ``n`` trained trials all scored at chance ('' otherwise)."""
-    first = [r for r in view.trials if r.status.trained and r.at_chance is not None][:n]
-    if not n or len(first) < n or not all(r.at_chance for r in first):
-        return ""
-    return (f"the first {len(first)} trials all scored at chance on the validation split, so their ranking means "
-            "nothing; give more --epochs, a smaller --batch-size, or more data")
+    return ranking.chance_stop(view.trials, n)
 
 
 __all__ = ["CATEGORIES", "StudyView", "baselines", "best_json", "best_trial", "chance_stop", "counts", "front", "pareto_front", "ranked",
@@ -246,3 +241,31 @@ def read_scaling(path: str | Path) -> list | None:
         return json.loads(p.read_text())
     except json.JSONDecodeError as e:
         raise ValueError(f"{p}: malformed JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def format_summary(s: dict) -> str:
+    """The human-readable end-of-run summary."""
+    plus = f" and {len(s['baselines'])} baselines" if s.get("baselines") else ""
+    lines = [f"study {s['study']}: {s['finished']} trials finished{plus} ("
+             + ", ".join(f"{v} {k}" for k, v in sorted(s["statuses"].items())) + ")"]
+    if s.get("budget_macs"):
+        lines[0] += f", budget {human(s['budget_macs'])} MACs"
+    lines += ["", "top trials (validation accuracy):"]
+    for r in s["top"]:
+        mark = " (below chance)" if r.get("below_chance") else " (at chance)" if r.get("at_chance") else ""
+        lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
+                     f"{human(r['macs']):>8} MACs  {r['arch']}")
+    best = s["top"][0]["val_acc"] if s["top"] else None
+    for r in s.get("baselines", []):  # beside the search, never in its ranking
+        than = f" (search best {'beats it' if best >= r['val_acc'] else 'trails it'} by " \
+               f"{abs(best - r['val_acc']):.4f})" if best is not None else ""
+        lines.append(f"baseline {r['baseline']}: val_acc {r['val_acc']:.4f}, {human(r['macs'])} MACs{than}")
+    if len(s["objectives"]) > 1:
+        lines += ["", f"Pareto front ({' vs '.join(s['objectives'])}):"]
+        for r in s["pareto"]:
+            extra = f"{r['latency_ms']:.2f} ms" if s["objectives"][1] == "latency" and r.get("latency_ms") \
+                else f"{human(r['macs'])} MACs"
+            lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}  {extra}  {r['arch']}")
+    for k, v in s.get("files", {}).items():
+        lines.append(f"{k}: {v}")
+    return "\n".join(lines)

@@ -1,15 +1,16 @@
-"""What a search asks for, as its user writes it: :class:`RunConfig`, one field per ``nas run`` flag.
+"""What a search asks for: :class:`RunConfig`, one field per ``nas run`` flag, the one record of a run.
 
-``nas run`` builds one from its flags and the Python API takes one from its caller; both turn it into the
-internal :class:`~search.study.SearchConfig` with :meth:`RunConfig.search_config`, so the two cannot
-validate differently. Errors name the flag (``--min-budget``), whose field is the same word with ``_``.
-This module imports nothing heavy at load time: the command line builds its parser beside it.
+``nas run`` builds one from its flags and the Python API takes one from its caller; :meth:`RunConfig.checked`
+validates it once and gives it back with each value in its working form (a :class:`Budget`, a space, seconds),
+and that same record goes to every step and every worker process. Each default is the field's default here (the
+command line reads them from :func:`default`). Errors name the flag (``--min-budget``), whose field is the same
+word with ``_``. This module imports nothing heavy at load time: the command line builds its parser beside it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ OBJECTIVES: dict[str, tuple[str, ...]] = {"accuracy": ("maximize",), "accuracy,m
 SAMPLERS = ("auto", "tpe", "nsga2", "random")
 PRUNERS = ("median", "hyperband", "none")
 MAX_SEED = 2**32 - 1  # numpy's seeds (Optuna's samplers) stop here; a larger one overflowed deep inside
+DEFAULT_TRIALS = 20  # --trials without --timeout
+VAL_FRACTION = 0.1  # of the training split held out for validation, when the data has no validation split
 
 
 class ConfigError(ValueError):
@@ -30,14 +33,15 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One search, as ``nas run`` flags or as a Python call; None means the flag's default."""
+    """One search, as ``nas run`` flags or as a Python call; None means the flag's default. After
+    :meth:`checked`, ``budget`` is a Budget, ``space`` a space, ``tune`` its ranges, the durations seconds."""
 
     data: Any  # synthetic[:N[:RES[:CLASSES]]], a torchvision name, an ImageFolder folder or archive; or in
     # memory (workers=1): (x, y) tensors, or a (train, test) pair of torch Datasets or (x, y) pairs (test may be None)
-    budget: str | int | None = None  # max MACs per image: "400MFLOPs", "400M", 400_000_000 (FLOPs = MACs)
+    budget: Any = None  # max MACs per image: "400MFLOPs", "400M", 400_000_000 (FLOPs = MACs); checked: a Budget
     params_budget: str | int | None = None  # max parameters: "5M", 5_000_000
     min_budget: float | None = None  # lower bound as a fraction of budget
-    trials: int | None = None  # trials that finish training; None = 20, or unlimited with a timeout
+    trials: int | None = None  # trials that finish training; None = DEFAULT_TRIALS, or unlimited with a timeout
     timeout: str | float | None = None  # stop starting trials after this: "30m", or seconds
     epochs: int = 10  # proxy training epochs per trial
     batch_size: int | None = None  # None = from the size of the training split
@@ -48,26 +52,27 @@ class RunConfig:
     studies_dir: str | Path = "studies"  # the study folder (SQLite, best.json, trials.csv) goes under it
     storage: str | None = None  # an Optuna storage URL; None = SQLite in the study folder
     space: Any = None  # None (the pattern space), "free", a YAML/JSON file, its dict, or a search.sampling space
-    tune: str | tuple[str, ...] | None = None  # training hyper-parameters searched too: "lr,weight_decay,cutout"
+    tune: Any = None  # training hyper-parameters searched too: "lr,weight_decay,cutout"; checked: their ranges
     objectives: str = "accuracy"  # "accuracy", "accuracy,macs" or "accuracy,latency"
     sampler: str = "auto"  # auto, tpe, nsga2, random
     pruner: str = "median"  # median, hyperband, none
     workers: int = 1  # trial processes at once
     device: str | None = None  # auto, cpu, cuda, cuda:N
-    seed: int = 0  # steers the sampler and the training seeds
+    seed: int = 0  # steers the sampler and the training seeds; the validation split keeps the study's
     trial_timeout: str | float | None = None  # fail a trial that trains longer than this
     max_failures: int = 5  # stop after this many failed or rejected trials in a row
-    heartbeat: int = 10  # seconds between a running trial's heartbeats (new studies)
+    heartbeat: int = 10  # seconds between a running trial's heartbeats (a new study's; an existing one keeps its own)
     chance_stop: int = 4  # stop when the first N trained trials all score at chance; 0 = never
     cache_dir: str | Path | None = None  # decoded data sets; None = $NAS_CACHE or ~/.cache/nas
     quiet: bool = True  # no per-trial lines on stderr (the API's default; nas run prints them unless --quiet)
+    progress: bool | None = None  # live progress bars; None = when stderr is a terminal
+    latency_batch_sizes: tuple[int, ...] = (1,)  # batches each trained network is timed at; () = none
 
-    def search_config(self) -> Any:
-        """The validated SearchConfig this asks for; ConfigError (or BudgetError) names the first bad flag."""
-        from .study import SearchConfig
-        from .train import TrainConfig
-
-        budget = make_budget(self.budget, self.params_budget, self.min_budget)
+    def checked(self) -> "RunConfig":
+        """This config validated, with each value in its working form; ConfigError (or BudgetError) names the
+        first bad flag. Checking a checked config gives it back unchanged."""
+        budget = self.budget if isinstance(self.budget, Budget) else make_budget(self.budget, self.params_budget,
+                                                                          self.min_budget)
         for flag, value, allowed in (("--objectives", self.objectives, OBJECTIVES), ("--sampler", self.sampler,
                                      SAMPLERS), ("--pruner", self.pruner, PRUNERS)):
             if value not in allowed:
@@ -86,7 +91,6 @@ class RunConfig:
         if self.study is not None and not str(self.study).strip():
             raise ConfigError("--study is empty: give a name, or leave --study out for the default name")
         timeout = _seconds(self.timeout)
-        trials = self.trials if self.trials or timeout else 20
         if self.objectives == "accuracy" and self.sampler == "nsga2":
             raise ConfigError("--sampler nsga2 is for two objectives; use --objectives accuracy,macs or another "
                               "sampler")
@@ -96,19 +100,53 @@ class RunConfig:
         name = self.study or default_name("memory" if in_memory else self.data, budget.max_macs, budget.max_params)
         if not name.replace("-", "").replace("_", "").replace(".", "").isalnum() or name.startswith("."):
             raise ConfigError(f"--study {name!r}: use letters, digits, '-', '_' and '.' only")
-        the_space, tune = space_and_tune(self.space, self.tune)
-        train = TrainConfig(epochs=self.epochs, batch_size=self.batch_size or 256,
-                            max_train_images=self.max_train_images, resolution=self.resolution,
-                            time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=(1,),
-                            **({"lr": self.lr} if self.lr is not None else {}))
-        return SearchConfig(study=name, data=self.data, budget=budget, space=the_space, tune=tune,
-                            objectives=self.objectives, trials=trials, timeout_s=timeout, train=train,
-                            batch_given=self.batch_size is not None, lr_given=self.lr is not None,
-                            sampler=self.sampler, pruner=self.pruner, workers=self.workers, device=self.device,
-                            seed=self.seed, studies_dir=str(self.studies_dir), storage=self.storage,
-                            cache_dir=None if self.cache_dir is None else str(self.cache_dir),
-                            max_failures=self.max_failures, heartbeat_s=self.heartbeat, quiet=self.quiet,
-                            chance_trials=self.chance_stop)
+        the_space, tune = (self.space, self.tune) if _is_checked_space(self.space, self.tune) else \
+            space_and_tune(self.space, self.tune)
+        checked = replace(self, budget=budget, study=name, space=the_space, tune=tune, timeout=timeout,
+                          trials=self.trials if self.trials is not None or timeout else DEFAULT_TRIALS,
+                          trial_timeout=_seconds(self.trial_timeout), studies_dir=str(self.studies_dir),
+                          cache_dir=None if self.cache_dir is None else str(self.cache_dir),
+                          latency_batch_sizes=tuple(self.latency_batch_sizes))
+        checked.train  # noqa: B018 - a recipe TrainConfig refuses is refused now, naming its field
+        return checked
+
+    @property
+    def train(self) -> Any:
+        """The proxy recipe these flags ask for (a search.train.TrainConfig; the data may still adapt batch and lr)."""
+        from .train import TrainConfig
+
+        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size or 256,
+                           max_train_images=self.max_train_images, resolution=self.resolution,
+                           time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=self.latency_batch_sizes,
+                           **({"lr": self.lr} if self.lr is not None else {}))
+
+    @property
+    def paths(self) -> Any:
+        """The study folder's files (a search.study.StudyPaths)."""
+        from .study.paths import StudyPaths
+
+        return StudyPaths.of(self.studies_dir, self.study)
+
+    @property
+    def storage_url(self) -> str:
+        """The storage URL actually used."""
+        return self.storage or self.paths.sqlite_url()
+
+    @property
+    def directions(self) -> tuple[str, ...]:
+        """maximize / minimize per objective."""
+        return OBJECTIVES[self.objectives]
+
+
+def default(name: str) -> Any:
+    """The default of RunConfig's field ``name``: the command line shows and uses the same."""
+    f = next(f for f in fields(RunConfig) if f.name == name)
+    return None if f.default is MISSING else f.default
+
+
+def _is_checked_space(space: Any, tune: Any) -> bool:
+    """A space object (not a name, file or dict) with tuned ranges already read (a tuple)."""
+    return space is not None and not isinstance(space, (str, Path, dict)) and isinstance(tune, tuple)
 
 
 def make_budget(budget: str | int | None, params_budget: str | int | None = None,
@@ -209,5 +247,5 @@ def default_name(data: str, macs: int | None, params: int | None) -> str:
     return "-".join([base] + ([compact(macs)] if macs else []) + ([f"{compact(params)}params"] if params else []))
 
 
-__all__ = ["MAX_SEED", "OBJECTIVES", "PRUNERS", "SAMPLERS", "ConfigError", "RunConfig", "check_seed", "default_name",
-           "make_budget", "positive_number", "space_of"]
+__all__ = ["DEFAULT_TRIALS", "MAX_SEED", "OBJECTIVES", "PRUNERS", "SAMPLERS", "VAL_FRACTION", "ConfigError", "RunConfig",
+           "check_seed", "default", "default_name", "make_budget", "positive_number", "space_of"]

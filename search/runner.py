@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .run_config import ConfigError
+from .run_config import VAL_FRACTION, ConfigError
 
 Log = Callable[[str], None]
 
@@ -18,7 +18,7 @@ Log = Callable[[str], None]
 class Prepared:
     """A search ready to run: its config, its data, the study settings they imply, and warnings worth showing."""
 
-    cfg: Any  # SearchConfig
+    cfg: Any  # a checked RunConfig
     data: Any  # ImageData
     settings: Any  # StudySettings
     warnings: tuple[str, ...]
@@ -34,9 +34,9 @@ def prepare(cfg: Any) -> Prepared:
     resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
     stored = peek_settings(cfg)  # a resumed study keeps its validation split and heartbeat
     split_seed = stored.split_seed if stored else SPLIT_SEED  # never --seed: it is each worker's own
-    data = (load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed) if isinstance(cfg.data, str)
-            else in_memory(cfg.data, cfg.val_fraction, split_seed))
-    settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat_s)
+    data = (load_data(cfg.data, cfg.cache_dir, VAL_FRACTION, split_seed) if isinstance(cfg.data, str)
+            else in_memory(cfg.data, VAL_FRACTION, split_seed))
+    settings = settings_for(cfg, data, split_seed, stored.heartbeat_s if stored else cfg.heartbeat)
     return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
 
 
@@ -125,7 +125,7 @@ def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
 
     if outcome.stopped:
         return outcome.stopped
-    if chance := chance_stop(view, cfg.chance_trials):
+    if chance := chance_stop(view, cfg.chance_stop):
         return chance
     if outcome.failures_in_a_row < cfg.max_failures:
         return ""
@@ -142,7 +142,7 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: A
     from space import arch_string
 
     from .sampling import PatternSpace, SpaceError, encode
-    from .study import ENQUEUED_KEY, enqueue_genome, genome_key
+    from .study import baseline_of, enqueue_genome, enqueued_of, genome_key
 
     def params(g: Any) -> dict | None:  # only the pattern space encodes a genome as its params
         try:
@@ -150,8 +150,8 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: A
         except SpaceError:
             return None
 
-    have = {(t.user_attrs.get("baseline", ""), genome_key(t.user_attrs[ENQUEUED_KEY]))
-            for t in study.get_trials(deepcopy=False) if isinstance(t.user_attrs.get(ENQUEUED_KEY), dict)}
+    have = {(baseline_of(t), genome_key(enqueued_of(t))) for t in study.get_trials(deepcopy=False)
+            if enqueued_of(t) is not None}
     added = 0
     for name, g in wanted:
         key = (name, genome_key(g))

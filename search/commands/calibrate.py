@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from .common import FLOPS_NOTE, UsageError, add_output_args, positive_int, say
-from .run import add_search_args, config_from_args
+from .common import add_search_args, config_from_args
 
 MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
 MAX_ARCHS = 1000  # more would take longer to draw than to say no to, and far longer to train
@@ -80,8 +80,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     # one validation split for every length: the calibration's own, else the main study's, else a new study's
     first = next((s for s in (*stored.values(), peek_settings(cfg)) if s is not None), None)
     split_seed = first.split_seed if first else SPLIT_SEED
-    data = load_data(cfg.data, cfg.cache_dir, cfg.val_fraction, split_seed)
-    settings = {e: settings_for(c, data, split_seed, stored[e].heartbeat_s if stored[e] else cfg.heartbeat_s)
+    data = load_data(cfg.data, cfg.cache_dir, VAL_FRACTION, split_seed)
+    settings = {e: settings_for(c, data, split_seed, stored[e].heartbeat_s if stored[e] else cfg.heartbeat)
                 for e, c in cfgs.items()}
     warnings = list(dict.fromkeys(w for e in lengths for w in check_run(cfgs[e], settings[e], data)))
     genomes = sample_archs(cfg.space, settings[args.full_epochs], args.archs, cfg.seed)

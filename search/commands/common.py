@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..run_config import default
+
 FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
               "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
               "(BN, activations, SE scaling, residual adds) is reported separately.")
@@ -49,7 +51,8 @@ def add_storage_args(p: argparse.ArgumentParser) -> None:
     """--storage (default $NAS_STORAGE) and --studies-dir."""
     add_storage_arg(p, f"Optuna storage URL (default ${STORAGE_ENV}, else sqlite under STUDIES_DIR/NAME/; "
                        "postgresql://... for several machines)")
-    p.add_argument("--studies-dir", default="studies", help="where studies live (default ./studies)")
+    p.add_argument("--studies-dir", default=default("studies_dir"),
+                   help=f"where studies live (default ./{default('studies_dir')})")
 
 
 def add_data_args(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -164,3 +167,42 @@ def study_best(spec: str, studies_dir: str | Path = "studies", storage: str | No
     if best is None or best.genome is None:
         raise UsageError(f"{flag}{spec}: the study has no complete trial within its budget yet")
     return best
+
+
+def add_search_args(p: argparse.ArgumentParser) -> None:
+    """The flags that say what is searched and how each trial trains, shared by ``nas run`` and ``nas calibrate``."""
+    p.add_argument("--budget", help="max MACs per image at the search resolution: 400MFLOPs, 400M, 0.4GFLOPs, "
+                                    "1.2GMACs, 400e6 (FLOPs = MACs = multiply-adds)")
+    p.add_argument("--params-budget", help="max parameters: 5M, 500k")
+    p.add_argument("--min-budget", type=float, help="lower bound as a fraction of --budget (e.g. 0.5)")
+    add_data_args(p)
+    p.add_argument("--batch-size", type=positive_int,
+                   help="proxy training batch (default: from the size of the training split, 32 to 256)")
+    p.add_argument("--lr", type=float, help="peak learning rate (default: 0.2 scaled to the batch size)")
+    p.add_argument("--max-train-images", type=positive_int, help="train each proxy on a random subset of this size")
+    p.add_argument("--study", help="study name (default: derived from data and budget)")
+    add_storage_args(p)
+    p.add_argument("--space", help="'free' for the free-form space, or a YAML/JSON search-space file "
+                                   "(default: the design-pattern space)")
+    p.add_argument("--workers", type=positive_int, default=default("workers"), help="trial processes at once")
+    p.add_argument("--device", help="auto (default), cpu, cuda, cuda:N")
+    p.add_argument("--seed", type=int, default=default("seed"),
+                   help="seeds this run's sampler and training (the study's data and validation split never depend "
+                        "on it: workers may each have one)")
+    p.add_argument("--resolution", type=positive_int, help="search resolution (default: the data's native size)")
+    p.add_argument("--trial-timeout", help="fail a trial whose training runs longer than this: 90s, 10m")
+    p.add_argument("--max-failures", type=positive_int, default=default("max_failures"),
+                   help=f"stop after this many failed or rejected trials in a row (default {default('max_failures')})")
+    p.add_argument("--heartbeat", type=positive_int, default=default("heartbeat"),
+                   help=f"seconds between a running trial's heartbeats, for a new study (default "
+                        f"{default('heartbeat')}); a trial silent "
+                        "for 6 of them is marked interrupted")
+
+
+def config_from_args(args: argparse.Namespace):
+    """Validate the flags into a checked RunConfig (one clear error for the first bad one), as the API does."""
+    from dataclasses import fields
+
+    from ..run_config import RunConfig
+
+    return RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig) if hasattr(args, f.name)}).checked()

@@ -7,8 +7,6 @@ import json
 import sys
 from typing import Any
 
-from space.units import human
-
 from .common import say
 
 
@@ -48,8 +46,8 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
     used = min(len(data.train_y), t.get("max_train_images") or len(data.train_y))
     lines = [f"study {cfg.study}: {data.name} {settings.resolution}x{settings.resolution}, {what} (MACs = FLOPs), "
              f"{cfg.trials or 'unlimited'} trials x {settings.epochs} epochs",
-             f"  recipe: batch {t['batch_size']}{'' if cfg.batch_given else ' (from the data size)'}, "
-             f"lr {t['lr']:g}{'' if cfg.lr_given else ' (scaled to the batch)'}; training on {used:,} images, "
+             f"  recipe: batch {t['batch_size']}{'' if cfg.batch_size is not None else ' (from the data size)'}, "
+             f"lr {t['lr']:g}{'' if cfg.lr is not None else ' (scaled to the batch)'}; training on {used:,} images, "
              f"scored on the validation split ({len(data.val_y):,} images; the test split is not used)"]
     cal = view.calibration if view is not None else None
     if cal:
@@ -73,7 +71,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     """Open the study, run the workers, print the summary, then write the files."""
     from ..calibrate_study import sync
     from ..dashboard import write_dashboard
-    from ..results import chance_stop, read_study, summary, write_results
+    from ..results import chance_stop, format_summary, read_study, summary, write_results
     from ..runner import execute, stop_reason
 
     cfg = p.cfg
@@ -92,7 +90,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
         result["files"] = write_results(view, cfg.paths)
     except OSError as e:
         unwritten = _unwritten(cfg, "best.json and trials.csv", e, "show --write")
-    chance = chance_stop(view, cfg.chance_trials)
+    chance = chance_stop(view, cfg.chance_stop)
     if chance:
         result["stopped"] = chance
     print(json.dumps(result, indent=2) if args.json else format_summary(result))
@@ -114,31 +112,3 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
 def _unwritten(cfg: Any, what: str, e: OSError, command: str) -> str:
     return (f"cannot write {what} in {cfg.paths.folder}: {e.strerror or e}; the study is intact and "
             f"'nas {command} {cfg.study}' writes {'it' if command == 'dashboard' else 'them'} again")
-
-
-def format_summary(s: dict) -> str:
-    """The human-readable end-of-run summary."""
-    plus = f" and {len(s['baselines'])} baselines" if s.get("baselines") else ""
-    lines = [f"study {s['study']}: {s['finished']} trials finished{plus} ("
-             + ", ".join(f"{v} {k}" for k, v in sorted(s["statuses"].items())) + ")"]
-    if s.get("budget_macs"):
-        lines[0] += f", budget {human(s['budget_macs'])} MACs"
-    lines += ["", "top trials (validation accuracy):"]
-    for r in s["top"]:
-        mark = " (below chance)" if r.get("below_chance") else " (at chance)" if r.get("at_chance") else ""
-        lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
-                     f"{human(r['macs']):>8} MACs  {r['arch']}")
-    best = s["top"][0]["val_acc"] if s["top"] else None
-    for r in s.get("baselines", []):  # beside the search, never in its ranking
-        than = f" (search best {'beats it' if best >= r['val_acc'] else 'trails it'} by " \
-               f"{abs(best - r['val_acc']):.4f})" if best is not None else ""
-        lines.append(f"baseline {r['baseline']}: val_acc {r['val_acc']:.4f}, {human(r['macs'])} MACs{than}")
-    if len(s["objectives"]) > 1:
-        lines += ["", f"Pareto front ({' vs '.join(s['objectives'])}):"]
-        for r in s["pareto"]:
-            extra = f"{r['latency_ms']:.2f} ms" if s["objectives"][1] == "latency" and r.get("latency_ms") \
-                else f"{human(r['macs'])} MACs"
-            lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}  {extra}  {r['arch']}")
-    for k, v in s.get("files", {}).items():
-        lines.append(f"{k}: {v}")
-    return "\n".join(lines)

@@ -25,9 +25,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print the study; rewrite its files only with --write (a read-only studies folder is fine to show)."""
-    from ..results import read_study, summary, write_results
+    from ..results import format_summary, read_study, summary, write_results
     from ..study import StudyPaths
-    from .run_steps import format_summary
 
     if args.name is None:
         return list_all(args)

@@ -22,7 +22,8 @@ from ..edf import edf_data
 from ..patterns import ImportanceData, pattern_data
 from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
 from ..results import CALIBRATION_KEY
-from ..study.schema import CATEGORIES, read_settings
+from ..status import CATEGORIES
+from ..study.schema import read_settings
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)
 

@@ -4,28 +4,33 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import optuna
 
-from .config import SearchConfig
+from ..run_config import DEFAULT_TRIALS
+from .internals import rename_study
+from .paths import sqlite_file
 from .schema import RUN_KEY, SETTINGS_KEY, StudySettings, read_settings
 from .storage import SearchError, open_storage, redact_url, storage_error, storage_lock, with_retry
 
+if TYPE_CHECKING:
+    from ..run_config import RunConfig
 
-def make_sampler(cfg: SearchConfig, stream: int) -> optuna.samplers.BaseSampler:
+
+def make_sampler(cfg: RunConfig, stream: int) -> optuna.samplers.BaseSampler:
     """The sampler, seeded from --seed and ``stream`` (the number of the trial it will sample)."""
     seed = zlib.crc32(f"{cfg.seed}:{stream}".encode())
     name = cfg.sampler if cfg.sampler != "auto" else ("tpe" if len(cfg.directions) == 1 else "nsga2")
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True,
-                                          n_startup_trials=max(4, min(10, (cfg.trials or 20) // 3)))
+                                          n_startup_trials=max(4, min(10, (cfg.trials or DEFAULT_TRIALS) // 3)))
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, (cfg.trials or 50) // 4)))
     return optuna.samplers.RandomSampler(seed=seed)
 
 
-def make_pruner(cfg: SearchConfig, epochs: int) -> optuna.pruners.BasePruner:
+def make_pruner(cfg: RunConfig, epochs: int) -> optuna.pruners.BasePruner:
     """Median or Hyperband over epochs (single objective only: Optuna cannot prune multi-objective studies)."""
     if cfg.pruner == "none" or len(cfg.directions) > 1:
         return optuna.pruners.NopPruner()
@@ -34,17 +39,10 @@ def make_pruner(cfg: SearchConfig, epochs: int) -> optuna.pruners.BasePruner:
     return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
 
 
-def _sqlite_missing(url: str) -> bool:
-    """A SQLite URL whose file does not exist yet (opening it would create it)."""
-    if not url.startswith("sqlite:///"):
-        return False
-    path = url[len("sqlite:///"):].split("?", 1)[0]
-    return path not in ("", ":memory:") and not Path(path).is_file()
-
-
-def peek_settings(cfg: SearchConfig) -> StudySettings | None:
+def peek_settings(cfg: RunConfig) -> StudySettings | None:
     """The stored settings of cfg's study, or None when it does not exist yet (nothing is created)."""
-    if _sqlite_missing(cfg.storage_url):
+    db = sqlite_file(cfg.storage_url)
+    if db is not None and not db.is_file():  # opening it would create it
         return None
     storage = open_storage(cfg.storage_url)
     try:
@@ -56,7 +54,7 @@ def peek_settings(cfg: SearchConfig) -> StudySettings | None:
     return read_settings(storage.get_study_user_attrs(study_id))
 
 
-def open_study(cfg: SearchConfig, settings: StudySettings, worker: int = 0,
+def open_study(cfg: RunConfig, settings: StudySettings, worker: int = 0,
                create: bool = True) -> tuple[optuna.Study, optuna.storages.RDBStorage, StudySettings]:
     """Create the study or load it to resume; refuse one made with other settings, naming each difference.
 
@@ -84,15 +82,15 @@ def open_study(cfg: SearchConfig, settings: StudySettings, worker: int = 0,
     return study, storage, stored
 
 
-def run_changes(study: optuna.Study, cfg: SearchConfig, stored: StudySettings) -> list[str]:
+def run_changes(study: optuna.Study, cfg: RunConfig, stored: StudySettings) -> list[str]:
     """One line per per-run choice that differs from the study's last run (--sampler, --pruner) or from the study
     (--heartbeat, which the study keeps); allowed, but said. Records this run's choices for the next one."""
     now = {"sampler": cfg.sampler, "pruner": cfg.pruner}
     last = study.user_attrs.get(RUN_KEY) or {}
     lines = [f"--{k} {v}: the study's last run used {last[k]}; this run uses {v} (it steers only this run)"
              for k, v in now.items() if last.get(k) not in (None, v)]
-    if cfg.heartbeat_s != stored.heartbeat_s:
-        lines.append(f"--heartbeat {cfg.heartbeat_s} is not used: the study keeps the {stored.heartbeat_s} s its first "
+    if cfg.heartbeat != stored.heartbeat_s:
+        lines.append(f"--heartbeat {cfg.heartbeat} is not used: the study keeps the {stored.heartbeat_s} s its first "
                      "run set, so every process agrees when a silent trial is dead")
     if last != now:
         study.set_user_attr(RUN_KEY, now)
@@ -111,10 +109,9 @@ def _existing(storage: optuna.storages.RDBStorage, name: str):
         storage.get_study_user_attrs(study_id) else None
 
 
-def _create(storage: optuna.storages.RDBStorage, cfg: SearchConfig, settings: StudySettings) -> None:
+def _create(storage: optuna.storages.RDBStorage, cfg: RunConfig, settings: StudySettings) -> None:
     """The study appears under its name only with its settings and metric names: created under a temporary
     name, completed, then renamed in one statement, so a kill at any point leaves no half-made study."""
-    import sqlalchemy
     from optuna.study import StudyDirection
 
     temp = f"{cfg.study}.creating-{uuid.uuid4().hex[:8]}"
@@ -124,15 +121,13 @@ def _create(storage: optuna.storages.RDBStorage, cfg: SearchConfig, settings: St
     # optuna-dashboard shows these instead of "Objective 0"
     storage.set_study_system_attr(study_id, "study:metric_names", list(settings.objectives))
     try:
-        with storage.engine.begin() as conn:
-            conn.execute(sqlalchemy.text("UPDATE studies SET study_name = :name WHERE study_id = :id"),
-                         {"name": cfg.study, "id": study_id})
+        rename_study(storage, study_id, cfg.study)
     except Exception:
         storage.delete_study(study_id)
         raise
 
 
-def _repair(storage: optuna.storages.RDBStorage, cfg: SearchConfig, settings: StudySettings,
+def _repair(storage: optuna.storages.RDBStorage, cfg: RunConfig, settings: StudySettings,
             url: str) -> StudySettings:
     study_id = storage.get_study_id_from_name(cfg.study)
     if storage.get_all_trials(study_id, deepcopy=False):

@@ -7,17 +7,17 @@ import time
 from statistics import median
 from typing import Any, Callable
 
-from optuna.trial import TrialState
-
+from ..status import Status
 from ..train.progress import step_bar
-from .schema import Status, counts_toward_trials, is_baseline
+from .ranking import best_of
+from .record import TrialRecord, counts_toward_trials
 
 
 class Progress:
     """Reports each trial's steps (on a terminal, one worker) and each trial's end, with an ETA."""
 
-    def __init__(self, cfg: Any, study: Any, log: Callable[[str], None], worker: int) -> None:
-        self.cfg, self.study, self.log, self.worker = cfg, study, log, worker
+    def __init__(self, cfg: Any, study: Any, settings: Any, log: Callable[[str], None], worker: int) -> None:
+        self.cfg, self.study, self.budget, self.log, self.worker = cfg, study, settings.budget, log, worker
         live = cfg.progress if cfg.progress is not None else sys.stderr.isatty()
         self.live = live and not cfg.quiet and cfg.workers == 1
         self.bar: Any = None
@@ -46,8 +46,8 @@ class Progress:
             self.seconds.append(seconds)
         trials = self.study.get_trials(deepcopy=False)
         done = sum(map(counts_toward_trials, trials))
-        accs = [t.values[0] for t in trials if t.state == TrialState.COMPLETE and t.values and not is_baseline(t)]
-        best = f"{max(accs):.4f}" if accs else "-"
+        top = best_of([TrialRecord.from_trial(t) for t in trials], self.budget)  # as results.best_trial
+        best = f"{top.accuracy:.4f}" if top is not None else "-"
         total = self.cfg.trials or 0
         eta = ""
         if total and self.seconds:  # the measured time of this run's trained trials, shared by the workers

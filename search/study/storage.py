@@ -13,7 +13,10 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import optuna
 
-from .schema import Status, write_attrs
+from ..status import Status
+from .internals import heartbeats, stale_trial_ids
+from .paths import sqlite_file
+from .record import record_attrs, write_record
 
 T = TypeVar("T")
 RETRIES = 4  # attempts at a storage call before the fault is taken as lasting
@@ -71,14 +74,6 @@ def _chain(e: BaseException) -> list[BaseException]:
         out.append(e)
         e = e.__cause__ or e.__context__
     return out
-
-
-def sqlite_file(url: str | None) -> Path | None:
-    """The database file of a SQLite URL, or None for another storage."""
-    if not url or not url.startswith("sqlite:///"):
-        return None
-    path = url[len("sqlite:///"):].split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
 
 
 def fault(e: BaseException, url: str | None = None) -> tuple[str, bool]:
@@ -171,7 +166,8 @@ def storage_lock(url: str, name: str, lock_file: Path | None = None) -> Iterator
     if url.startswith("sqlite"):
         from filelock import FileLock
 
-        path = lock_file or Path(url.split(":///", 1)[1].split("?", 1)[0] + ".lock")
+        db = sqlite_file(url)
+        path = lock_file or Path(f"{db}.lock")
         with FileLock(str(path)):
             yield
     elif url.startswith("postgresql"):
@@ -197,31 +193,22 @@ def storage_lock(url: str, name: str, lock_file: Path | None = None) -> Iterator
 
 def fail_stale(storage: optuna.storages.RDBStorage, study_id: int) -> list[int]:
     """Fail the running trials whose process died (silent for the grace period), saying why; their ids."""
-    # Optuna's fail_stale_trials makes the same test, but would leave status "running"
-    ids = storage._get_stale_trial_ids(study_id)
+    ids = stale_trial_ids(storage, study_id)
+    end = record_attrs(status=Status.INTERRUPTED, reason=f"no heartbeat for {storage.grace_period} s: its process "
+                                                         "was killed or lost")
     for trial_id in ids:
         with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):  # another process failed it first
-            storage.set_trial_user_attr(trial_id, "status", Status.INTERRUPTED.value)
-            storage.set_trial_user_attr(trial_id, "reason", f"no heartbeat for {storage.grace_period} s: "
-                                                            "its process was killed or lost")
+            for key, value in end.items():
+                storage.set_trial_user_attr(trial_id, key, value)
             storage.set_trial_state_values(trial_id, optuna.trial.TrialState.FAIL)
     return ids
 
 
 def stale_wait(storage: optuna.storages.RDBStorage, study_id: int) -> float | None:
     """Seconds until the first silent running trial counts as stale; None when every running trial beats."""
-    import sqlalchemy
-    from optuna.storages._rdb import models
-
     interval, grace = storage.heartbeat_interval or 1, storage.grace_period or 0
-    with storage.engine.connect() as conn:
-        now = conn.execute(sqlalchemy.select(sqlalchemy.func.now())).scalar().replace(tzinfo=None)
-        beats = conn.execute(
-            sqlalchemy.select(models.TrialHeartbeatModel.heartbeat)
-            .join(models.TrialModel, models.TrialModel.trial_id == models.TrialHeartbeatModel.trial_id)
-            .where(models.TrialModel.study_id == study_id, models.TrialModel.state == optuna.trial.TrialState.RUNNING)
-        ).scalars().all()
-    ages = [(now - b.replace(tzinfo=None)).total_seconds() for b in beats]
+    now, beats = heartbeats(storage, study_id)
+    ages = [(now.replace(tzinfo=None) - b.replace(tzinfo=None)).total_seconds() for b in beats]
     silent = [grace - age for age in ages if age > 2 * interval]
     return max(0.0, min(silent)) if silent else None
 
@@ -247,7 +234,7 @@ class Heartbeat:
 
 def mark(trial: Any, status: Status, reason: str) -> None:
     """Record a trial's end status and reason."""
-    write_attrs(trial, status=status, reason=reason.splitlines()[0][:500] if reason else status.value)
+    write_record(trial, status=status, reason=reason.splitlines()[0][:500] if reason else status.value)
 
 
 def warn(message: str) -> None:

@@ -5,21 +5,43 @@ from __future__ import annotations
 import inspect
 import json
 import math
-from dataclasses import replace
-from typing import Any, Callable
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Protocol
 
 import optuna
 from optuna.trial import TrialState
 
 from space import Genome, arch_string, build, complexity
 
+from ..status import Status
 from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
 from ..tuning import suggest_training
-from .schema import Status, StudySettings, write_attrs
+from .record import ENQUEUED_KEY, ENQUEUED_PARAMS_KEY, TrialRecord, enqueued_of, record_attrs, write_record
+from .schema import StudySettings
 
-TrainFn = Callable[..., Any]  # (model, data, cfg, device, on_epoch=..., [trial=...]) -> TrainResult-like
-ENQUEUED_KEY = "enqueued_genome"  # the trial user attribute holding the genome an enqueued trial trains
-ENQUEUED_PARAMS_KEY = "enqueued_params"  # and, when the genome is a point of the study's space, the params drawing it
+
+class TrainFn(Protocol):
+    """What trains a trial's network: ``search.train.train_proxy``, or a user's function of the same shape (with a
+    ``trial`` keyword, it is also given the Optuna trial); it returns a TrainResult-like object."""
+
+    def __call__(self, model: Any, data: Any, cfg: TrainConfig, device: str | None, *,
+                 on_epoch: Callable[[EpochStats], None]) -> Any: ...
+
+
+@dataclass(frozen=True, eq=False)
+class TrialContext:
+    """What every trial of one worker's run shares: the study, its data and settings, the space and the recipe."""
+
+    study: optuna.Study
+    data: Any  # search.data.ImageData
+    settings: StudySettings
+    space: Any  # a search.sampling.Space
+    train: TrainConfig
+    device: str | None = None
+    pruner: str = "median"  # its name, for the reason a pruned trial gives
+    log: Callable[[str], None] = print
+    train_fn: TrainFn | None = None  # None: the proxy engine
+    on_step: Callable[[int, int], None] | None = None  # the progress bar's per-step callback (proxy engine only)
 
 
 class Rejected(Exception):
@@ -37,7 +59,7 @@ class TrialFailed(Exception):
 def record_genome(trial: Any, g: Genome, **extra: Any) -> Any:
     """Store the genome and its analytic cost on the trial; returns the cost."""
     c = complexity(g)
-    write_attrs(trial, genome=g.to_dict(), arch=arch_string(g), params=c.params, macs=c.macs, acts=c.acts,
+    write_record(trial, genome=g.to_dict(), arch=arch_string(g), params=c.params, macs=c.macs, acts=c.acts,
                 receptive_field=c.receptive_field, **extra)
     return c
 
@@ -51,13 +73,13 @@ def enqueue_genome(study: optuna.Study, g: Genome, params: dict | None = None, *
     """Add a waiting trial that trains ``g`` as it is when a worker claims it; with ``params`` (the space's params
     of ``g``) the trial also stores those, so the sampler learns from it as from any trial."""
     extra = {ENQUEUED_PARAMS_KEY: params} if params else {}
-    study.enqueue_trial(params or {}, user_attrs={ENQUEUED_KEY: g.to_dict(), **extra, **attrs})
+    study.enqueue_trial(params or {}, user_attrs={ENQUEUED_KEY: g.to_dict(), **extra, **record_attrs(**attrs)})
 
 
 def enqueued_genome(trial: Any) -> Genome | None:
     """The genome an enqueued trial was given, or None for a sampled one."""
-    g = trial.user_attrs.get(ENQUEUED_KEY)
-    return Genome.from_dict(g) if isinstance(g, dict) else None
+    g = enqueued_of(trial)
+    return Genome.from_dict(g) if g is not None else None
 
 
 def rung_pruner(study: optuna.Study, epochs: int) -> Callable[[int, float], bool]:
@@ -68,8 +90,9 @@ def rung_pruner(study: optuna.Study, epochs: int) -> Callable[[int, float], bool
     def should_prune(epoch: int, acc: float) -> bool:
         if epoch != rung or epoch >= epochs:
             return False
-        peers = sorted(t.user_attrs["val_acc_history"][rung - 1] for t in study.get_trials(deepcopy=False)
-                       if t.state == TrialState.COMPLETE and len(t.user_attrs.get("val_acc_history", ())) >= rung)
+        histories = (TrialRecord.from_trial(t).history for t in study.get_trials(deepcopy=False,
+                                                                                  states=(TrialState.COMPLETE,)))
+        peers = sorted(h[rung - 1] for h in histories if len(h) >= rung)
         return len(peers) >= 3 and acc < peers[len(peers) // 2]
 
     return should_prune
@@ -100,35 +123,33 @@ def replay(trial: Any, settings: StudySettings, space: Any) -> None:
             pass
 
 
-def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: StudySettings, space: Any,
-              train: TrainConfig, device: str | None, pruner_name: str, log: Callable[[str], None] = print,
-              train_fn: TrainFn | None = None, on_step: Callable[[int, int], None] | None = None,
-              genome: Genome | None = None) -> tuple[float, ...]:
+def run_trial(trial: optuna.Trial, ctx: TrialContext, genome: Genome | None = None) -> tuple[float, ...]:
     """Sample (or take ``genome``), train, record; returns the objective values or raises Rejected,
     optuna.TrialPruned or TrialFailed."""
+    settings = ctx.settings
     if genome is None:
-        sampled = sample(trial, settings, space)
+        sampled = sample(trial, settings, ctx.space)
         genome, solved = sampled.genome, sampled.attrs()
     else:
         solved = None
         if trial.user_attrs.get(ENQUEUED_PARAMS_KEY):
-            replay(trial, settings, space)
+            replay(trial, settings, ctx.space)
     cost = record_genome(trial, genome, **({"solved": solved} if solved else {}))
     if not settings.budget.fits(cost.macs, cost.params):
         raise Rejected(f"{cost.macs:,} MACs and {cost.params:,} params are outside the budget")
     tuned = suggest_training(trial, settings.tune)  # Optuna params beside the genome's; the proxy trains with them
-    train = replace(train, **tuned)
+    train = replace(ctx.train, **tuned)
     mult = (solved or {}).get("width_mult", 1.0)
-    log(f"  trial {trial.number}: training {arch_string(genome)} ({cost.macs / 1e6:.2f}M MACs, "
-        f"{cost.params / 1e6:.2f}M params{f', widths x{mult:.2f}' if mult != 1 else ''}"
-        f"{''.join(f', {k} {v:.3g}' for k, v in tuned.items())})")
+    ctx.log(f"  trial {trial.number}: training {arch_string(genome)} ({cost.macs / 1e6:.2f}M MACs, "
+            f"{cost.params / 1e6:.2f}M params{f', widths x{mult:.2f}' if mult != 1 else ''}"
+            f"{''.join(f', {k} {v:.3g}' for k, v in tuned.items())})")
     multi = len(settings.objectives) > 1
-    rung = rung_pruner(study, train.epochs) if multi else None
+    rung = rung_pruner(ctx.study, train.epochs) if multi else None
     history: list[float] = []
 
     def on_epoch(stats: EpochStats) -> None:
         history.append(stats.val_acc)
-        write_attrs(trial, val_acc_history=history)
+        write_record(trial, history=history)
         if stats.epoch >= train.epochs:
             return  # pruning at the last epoch saves nothing
         if multi:
@@ -137,23 +158,23 @@ def run_trial(trial: optuna.Trial, study: optuna.Study, data: Any, settings: Stu
         else:
             trial.report(stats.val_acc, stats.epoch)
             if trial.should_prune():
-                raise Pruned(f"pruned by the {pruner_name} pruner after epoch {stats.epoch}")
+                raise Pruned(f"pruned by the {ctx.pruner} pruner after epoch {stats.epoch}")
 
-    fn = train_fn or train_proxy
-    kwargs = {"on_epoch": on_epoch} | ({"on_step": on_step} if on_step is not None and train_fn is None else {})
-    if train_fn is not None and "trial" in inspect.signature(train_fn).parameters:
+    fn = ctx.train_fn or train_proxy
+    kwargs = {"on_epoch": on_epoch} | ({"on_step": ctx.on_step} if ctx.on_step and ctx.train_fn is None else {})
+    if ctx.train_fn is not None and "trial" in inspect.signature(ctx.train_fn).parameters:
         kwargs["trial"] = trial  # a train_fn that suggests its own hyper-parameters
-    result = fn(build(genome), data, replace(train, seed=train.seed + trial.number), device, **kwargs)
-    chance = (at_chance(result.val_acc, settings.num_classes, len(data.val_y))
-              if result.val_acc is not None and len(data.val_y) else None)
-    write_attrs(trial, train_seconds=getattr(result, "train_seconds", None),
-                images_per_second=getattr(result, "images_per_second", None),
-                latency_ms=getattr(result, "latency_ms", None), device=getattr(result, "device", ""),
-                peak_memory_bytes=getattr(result, "peak_memory_bytes", None), epochs=result.epochs,
-                val_acc=result.val_acc, val_acc_history=[h["val_acc"] for h in result.history] or history,
-                at_chance=chance)
+    result = fn(build(genome), ctx.data, replace(train, seed=train.seed + trial.number), ctx.device, **kwargs)
+    chance = (at_chance(result.val_acc, settings.num_classes, len(ctx.data.val_y))
+              if result.val_acc is not None and len(ctx.data.val_y) else None)
+    write_record(trial, train_seconds=getattr(result, "train_seconds", None),
+                 images_per_second=getattr(result, "images_per_second", None),
+                 latency_ms=getattr(result, "latency_ms", None), device=getattr(result, "device", ""),
+                 peak_memory_bytes=getattr(result, "peak_memory_bytes", None), epochs=result.epochs,
+                 accuracy=result.val_acc, history=[h["val_acc"] for h in result.history] or history,
+                 at_chance=chance)
     status = Status(result.status)
-    write_attrs(trial, status=status, reason=result.reason)
+    write_record(trial, status=status, reason=result.reason)
     if status is Status.PRUNED:
         raise optuna.TrialPruned(result.reason)
     if status is not Status.OK:

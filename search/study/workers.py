@@ -10,18 +10,25 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import optuna
 from optuna.trial import TrialState
 
-from .config import SearchConfig, train_config
+from ..status import Status
+from .internals import call_callbacks, study_id, trial_id
 from .opening import make_sampler, open_study
 from .progress import Progress
-from .schema import Status, StudySettings, owed_by, write_attrs
+from .ranking import chance_stop
+from .record import TrialRecord, owed_by, write_record
+from .schema import StudySettings
+from .settings import train_config
 from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_error, storage_lock, transient,
                       warn, with_retry)
-from .trial import Rejected, TrialFailed, enqueued_genome, run_trial
+from .trial import Rejected, TrialContext, TrialFailed, TrainFn, enqueued_genome, run_trial
+
+if TYPE_CHECKING:
+    from ..run_config import RunConfig
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal the kernel sends this process when its parent dies
@@ -39,12 +46,12 @@ class WorkOutcome:
     stopped: str = ""  # why a callback stopped the search (study.stop(), as in Optuna)
 
 
-def _claim(cfg: SearchConfig, study: optuna.Study, storage: Any) -> tuple[Any, list]:
+def _claim(cfg: RunConfig, study: optuna.Study, storage: Any) -> tuple[Any, list]:
     """Under the lock: fail dead trials, then ask for a trial if one is owed or enqueued (None otherwise)."""
     with storage_lock(cfg.storage_url, f"nas:{cfg.study}", cfg.paths.lock if cfg.storage is None else None):
         if orphaned():  # checked once the lock is held, however long it took: an orphan claims nothing
             return None, []
-        fail_stale(storage, study._study_id)
+        fail_stale(storage, study_id(study))
         trials = study.get_trials(deepcopy=False)
         waiting = any(t.state == TrialState.WAITING for t in trials)
         owed = sum(map(owed_by, trials))
@@ -87,31 +94,48 @@ def _write_end(url: str, study: optuna.Study, trial: Any, status: Status, reason
             with_retry(url, "write", lambda: study.tell(trial, state=TrialState.FAIL))
 
 
-def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0, *,
-         callbacks: Sequence[Callback] = (), train_fn: Callable | None = None,
+@dataclass(frozen=True, eq=False)
+class Worker:
+    """One worker's run: its config, its open study and storage, what its trials share, and its progress."""
+
+    cfg: RunConfig
+    storage: Any  # the study's optuna RDBStorage
+    ctx: TrialContext
+    progress: Progress
+    number: int = 0  # the worker's index, stored on each trial it runs
+
+    @property
+    def study(self) -> optuna.Study:
+        return self.ctx.study
+
+
+def work(cfg: RunConfig, data: Any, settings: StudySettings, worker: int = 0, *,
+         callbacks: Sequence[Callback] = (), train_fn: TrainFn | None = None,
          log: Callable[[str], None] | None = None) -> WorkOutcome:
     """Claim and run trials until the study holds cfg.trials trained trials, time runs out, or this run's
     trials keep failing."""
     log = log or (lambda m: None if cfg.quiet else print(m, file=sys.stderr, flush=True))
     study, storage, settings = open_study(cfg, settings, worker)
-    train = train_config(settings, cfg)
     url = cfg.storage_url
-    progress = Progress(cfg, study, log, worker)
+    progress = Progress(cfg, study, settings, log, worker)
+    ctx = TrialContext(study, data, settings, cfg.space, train_config(settings, cfg), cfg.device, cfg.pruner, log,
+                       train_fn, progress.on_step)
+    me = Worker(cfg, storage, ctx, progress, worker)
     failures, last_failure, start, said_wait = 0, "", time.time(), False
     try:
-        while cfg.timeout_s is None or time.time() - start <= cfg.timeout_s:
+        while cfg.timeout is None or time.time() - start <= cfg.timeout:
             trial, trials = with_retry(url, "use", lambda: _claim(cfg, study, storage))
             if trial is None:
                 if not any(t.state == TrialState.RUNNING for t in trials):
                     break
-                wait = stale_wait(storage, study._study_id)
+                wait = stale_wait(storage, study_id(study))
                 if wait is not None and not said_wait:
                     log(f"waiting up to {wait:.0f} s for a running trial that has gone silent (its process may "
                         f"have been killed); it is then marked interrupted and replaced")
                     said_wait = True
                 time.sleep(min(2, settings.heartbeat_s))  # a trial in flight elsewhere may fail and be replaced
                 continue
-            outcome = _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progress, log, worker)
+            outcome = _run_one(me, trial)
             if outcome is None:
                 continue
             status, text = outcome
@@ -119,48 +143,34 @@ def work(cfg: SearchConfig, data: Any, settings: StudySettings, worker: int = 0,
                 failures, last_failure = failures + 1, f"{status.value}: {text}"
             else:
                 failures = 0
-            if callbacks and _callbacks_stop(study, trial, callbacks):
+            if callbacks and call_callbacks(study, trial, callbacks):
                 return WorkOutcome(failures, last_failure, stopped=f"study.stop() was called by a callback after "
                                                                    f"trial {trial.number}")
             if failures >= cfg.max_failures:
                 break
-            if status.trained and (chance := _chance(study, cfg.chance_trials)):
+            if status.trained and (chance := _chance(study, cfg.chance_stop)):
                 return WorkOutcome(failures, last_failure, chance)
     finally:
         progress.close()
     return WorkOutcome(failures, last_failure)
 
 
-def _callbacks_stop(study: optuna.Study, trial: Any, callbacks: Sequence[Callback]) -> bool:
-    """Call Optuna's callbacks on a finished trial as ``study.optimize`` does, so that ``study.stop()`` inside one
-    is allowed (Optuna refuses it outside its loop) and stops the search; whether one called it."""
-    frozen = study._storage.get_trial(trial._trial_id)
-    study._stop_flag = False
-    study._thread_local.in_optimize_loop = True  # what optimize sets around its callbacks
-    try:
-        for cb in callbacks:
-            cb(study, frozen)
-    finally:
-        study._thread_local.in_optimize_loop = False
-    return bool(study._stop_flag)
-
-
 def _chance(study: optuna.Study, n: int) -> str:
-    from ..results import chance_stop, read_study
+    """Why the search stops because its first trained trials all scored at chance ('' when it goes on)."""
+    if not n:
+        return ""
+    return chance_stop([TrialRecord.from_trial(t) for t in study.get_trials(deepcopy=False)], n)
 
-    return chance_stop(read_study(study), n)
 
-
-def _run_one(cfg, study, storage, trial, data, settings, train, train_fn, progress, log, worker):  # noqa: ANN001
+def _run_one(me: Worker, trial: optuna.Trial) -> tuple[Status, str] | None:
     """Run one claimed trial and tell the study how it ended: (status, text), or None for a straggler."""
-    url = cfg.storage_url
-    beat = Heartbeat(storage, trial._trial_id, settings.heartbeat_s)  # Optuna's optimize beats by this id too
+    url, study, progress = me.cfg.storage_url, me.study, me.progress
+    beat = Heartbeat(me.storage, trial_id(trial), me.ctx.settings.heartbeat_s)  # Optuna's optimize beats by this id
     t0 = time.time()
     try:
-        write_attrs(trial, worker=worker, status=Status.RUNNING)
+        write_record(trial, worker=me.number, status=Status.RUNNING)
         progress.start(trial.number)
-        values = run_trial(trial, study, data, settings, cfg.space, train, cfg.device, cfg.pruner, log, train_fn,
-                           progress.on_step, enqueued_genome(trial))
+        values = run_trial(trial, me.ctx, enqueued_genome(trial))
         with_retry(url, "write", lambda: study.tell(trial, values))
         status, text = Status.OK, f"val_acc {values[0]:.4f}"
     except (Rejected, optuna.TrialPruned) as e:
@@ -229,7 +239,7 @@ def interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _worker_entry(cfg: SearchConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None,
+def _worker_entry(cfg: RunConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None,
                   parent: int) -> None:
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpu
@@ -257,7 +267,7 @@ def _worker_entry(cfg: SearchConfig, settings: StudySettings, worker: int, threa
     sys.exit(STOPPED_BY_FAILURES if outcome.failures_in_a_row >= cfg.max_failures else 0)
 
 
-def run_workers(cfg: SearchConfig, data: Any, settings: StudySettings, **kw: Any) -> WorkOutcome:
+def run_workers(cfg: RunConfig, data: Any, settings: StudySettings, **kw: Any) -> WorkOutcome:
     """cfg.workers workers: in this process for one, else as spawned processes (spread over GPUs)."""
     if cfg.workers == 1:
         return work(cfg, data, settings, 0, **kw)

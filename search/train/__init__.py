@@ -6,7 +6,7 @@
 """
 
 from search.train.augment import augment, cutout
-from search.train.config import STATUSES, EpochStats, Pruned, TrainConfig, TrainResult
+from search.train.config import EpochStats, Pruned, TrainConfig, TrainResult
 from search.train.device import resolve_device
 from search.train.engine import evaluate, train_proxy
 from search.train.latency import Latency, measure_latency
@@ -14,5 +14,5 @@ from search.train.recipe import (at_chance, auto_batch_size, auto_recipe, chance
                                  scaled_lr)
 
 __all__ = ["TrainConfig", "TrainResult", "EpochStats", "Pruned", "train_proxy", "evaluate",
-           "measure_latency", "Latency", "resolve_device", "lr_at", "augment", "cutout", "STATUSES",
+           "measure_latency", "Latency", "resolve_device", "lr_at", "augment", "cutout",
            "auto_batch_size", "scaled_lr", "auto_recipe", "few_steps_warning", "chance_level", "at_chance"]

@@ -6,8 +6,8 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from search.files import jsonable
+from search.status import Status
 
-STATUSES = ("ok", "pruned", "nan", "oom", "error", "timeout")
 SCHEDULES = ("onecycle", "cosine")
 
 
@@ -90,7 +90,7 @@ class EpochStats:
 class TrainResult:
     """Outcome of one run; the metrics describe the last completed epoch."""
 
-    status: str  # one of STATUSES
+    status: Status  # one of search.status.TRAIN_STATUSES
     reason: str  # one line; "" when status is "ok"
     epochs: int  # completed epochs
     val_acc: float | None  # None when no epoch completed

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from search.data import ImageData
+from search.status import Status
 from search.data.core import one_line
 from search.train.augment import augment, cutout
 from search.train.config import EpochStats, Pruned, TrainConfig, TrainResult
@@ -104,20 +105,20 @@ def train_proxy(model: nn.Module, data: ImageData, cfg: TrainConfig, device: tor
     if dev.type == "cuda":
         torch.cuda.reset_peak_memory_stats(dev)
     run = _Run(history=[], train_seconds=0.0, images=0, start=time.perf_counter())
-    status, reason = "ok", ""
+    status, reason = Status.OK, ""
     try:
         _fit(model, data, cfg, dev, on_epoch, on_step, run)
     except _CallbackError as e:
         raise e.__cause__ from None
     except Pruned as e:
-        status, reason = "pruned", str(e) or f"pruned after epoch {len(run.history)}"
+        status, reason = Status.PRUNED, str(e) or f"pruned after epoch {len(run.history)}"
     except _NonFinite as e:
-        status, reason = "nan", str(e)
+        status, reason = Status.NAN, str(e)
     except _Timeout as e:
-        status, reason = "timeout", str(e)
+        status, reason = Status.TIMEOUT, str(e)
     except Exception as e:  # a model that cannot run (too small for the resolution, bad shapes) or OOM
-        status, reason = ("oom" if is_oom(e) else "error"), one_line(e)
-    if status != "ok":
+        status, reason = (Status.OOM if is_oom(e) else Status.ERROR), one_line(e)
+    if status is not Status.OK:
         model.zero_grad(set_to_none=True)
         free_memory(dev)  # the failed run's frames are gone by now, so their tensors can be released
 
@@ -128,7 +129,7 @@ def train_proxy(model: nn.Module, data: ImageData, cfg: TrainConfig, device: tor
         history=run.history, train_seconds=run.train_seconds,
         images_per_second=run.images / run.train_seconds if run.train_seconds else 0.0,
         device=torch.cuda.get_device_name(dev) if dev.type == "cuda" else dev.type)
-    if status == "ok":
+    if status is Status.OK:
         try:
             if evaluate_test and len(data.test_y):
                 result.test_loss, result.test_acc = evaluate(model, data.test_x, data.test_y,
@@ -140,7 +141,7 @@ def train_proxy(model: nn.Module, data: ImageData, cfg: TrainConfig, device: tor
                                       threads=cfg.latency_threads)
                 result.latency_ms, result.latency_iqr_ms, result.latency_threads = lat.median_ms, lat.iqr_ms, lat.threads
         except Exception as e:
-            result.status, result.reason = ("oom" if is_oom(e) else "error"), one_line(e)
+            result.status, result.reason = (Status.OOM if is_oom(e) else Status.ERROR), one_line(e)
             free_memory(dev)
     if dev.type == "cuda":
         result.peak_memory_bytes, result.peak_memory_kind = torch.cuda.max_memory_allocated(dev), "cuda_max_allocated"

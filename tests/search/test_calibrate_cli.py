@@ -67,7 +67,7 @@ def test_calibration_json_matches_the_stored_trials(calibrated):
     for epochs in (1, 2):  # each length is a study of its own, trained to its last epoch
         study = load(folder, f"s.calibrate-e{epochs}")
         assert study.user_attrs["nas_settings"]["train"]["epochs"] == epochs
-        assert [len(t.user_attrs["val_acc_history"]) for t in study.trials] == [epochs] * 3
+        assert [len(t.user_attrs["history"]) for t in study.trials] == [epochs] * 3
         assert study.user_attrs["nas_calibration"] == r
     assert json.loads((folder / "studies" / "s" / "calibration.json").read_text()) == r
     assert not (folder / "studies" / "s" / "study.db").exists()  # the main study is not created

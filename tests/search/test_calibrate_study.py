@@ -11,7 +11,8 @@ from search.calibrate_study import (accuracies, attach, enqueue_missing, genome_
                                     sample_archs, study_name, sync)
 from search.results import CALIBRATION_KEY, read_study
 from search.sampling import space_from_dict
-from search.study import SearchConfig, StudyPaths, StudySettings
+from search.run_config import RunConfig
+from search.study import StudyPaths, StudySettings
 from space import complexity
 from tiny_search import TINY
 
@@ -21,9 +22,9 @@ SETTINGS = StudySettings(Budget(3_000_000), resolution=16, channels=3, num_class
 
 
 def test_length_config_names_the_study_and_trains_only_enqueued_trials_to_the_end():
-    cfg = length_config(SearchConfig(study="c10", data="synthetic", budget=Budget(1000), space=SPACE), 5)
+    cfg = length_config(RunConfig(study="c10", data="synthetic", budget=1000, space=TINY).checked(), 5)
     assert cfg.study == study_name("c10", 5) == "c10.calibrate-e5"
-    assert (cfg.train.epochs, cfg.trials, cfg.pruner, cfg.chance_trials, cfg.train.latency_batch_sizes) == \
+    assert (cfg.train.epochs, cfg.trials, cfg.pruner, cfg.chance_stop, cfg.train.latency_batch_sizes) == \
         (5, 0, "none", 0, ())
 
 
@@ -73,7 +74,7 @@ def test_accuracies_take_each_archs_first_complete_trial_in_the_given_order():
 def test_attach_never_creates_the_main_study_and_sync_copies_the_file(tmp_path):
     db = tmp_path / "study.db"
     url = f"sqlite:///{db}"
-    cfg = SearchConfig(study="main", data="synthetic", budget=Budget(1000), space=SPACE, storage=url)
+    cfg = RunConfig(study="main", data="synthetic", budget=1000, space=TINY, storage=url).checked()
     cal = {"full_epochs": 2, "proxies": [{"epochs": 1, "kendall_tau": 0.5}]}
     assert attach(cfg, cal) is False and not db.exists()
     optuna.create_study(study_name="other", storage=url)

@@ -8,7 +8,8 @@ from optuna.trial import TrialState, create_trial
 from search.budget import Budget
 from search.results import (best_trial, chance_stop, counts, front, read_study, summary, trials_table,
                             write_results)
-from search.study.schema import SETTINGS_KEY, StudyPaths, StudySettings
+from search.study.paths import StudyPaths
+from search.study.schema import SETTINGS_KEY, StudySettings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -31,7 +32,7 @@ def study(objectives=("accuracy", "macs"), chance=None):
     s.set_user_attr(SETTINGS_KEY, settings.to_json())
     for i, (state, status, acc, macs, params) in enumerate(TRIALS):
         attrs = {"status": status, "macs": macs, "params": params, "arch": f"net{i}",
-                 "val_acc_history": [0.1, 0.2]}
+                 "history": [0.1, 0.2]}
         if chance is not None and state == TrialState.COMPLETE:
             attrs["at_chance"] = chance
         values = [acc, macs][:len(objectives)] if state == TrialState.COMPLETE else None
@@ -69,9 +70,9 @@ def test_write_results_writes_best_and_csv(tmp_path):
 
 
 def test_chance_stop_needs_the_first_four_trained_trials_at_chance():
-    assert chance_stop(read_study(study())) == ""
-    assert chance_stop(read_study(study(chance=False))) == ""
-    message = chance_stop(read_study(study(chance=True)))
+    assert chance_stop(read_study(study()), 4) == ""
+    assert chance_stop(read_study(study(chance=False)), 4) == ""
+    message = chance_stop(read_study(study(chance=True)), 4)
     assert message.startswith("the first 4 trials all scored at chance") and "--epochs" in message
 
 
@@ -81,7 +82,7 @@ def test_single_objective_front_is_the_best():
 
 
 def test_the_summary_says_below_chance_not_at_chance():
-    from search.commands.run_steps import format_summary
+    from search.results import format_summary
 
     # results.below_chance fills the key (beyond the noise, under 1 / classes); the summary only says it
     top = [{"trial": 0, "val_acc": 0.05, "at_chance": False, "below_chance": True, "params": 10, "macs": 20,

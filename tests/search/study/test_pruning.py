@@ -17,7 +17,7 @@ def two_objective_study(histories: list[list[float]], state=TrialState.COMPLETE)
     for h in histories:
         study.add_trial(create_trial(state=state, values=[h[-1], 1e6] if state == TrialState.COMPLETE else None,
                                      params={"x": 0.5}, distributions={"x": FloatDistribution(0, 1)},
-                                     user_attrs={"val_acc_history": h}))
+                                     user_attrs={"history": h}))
     return study
 
 
@@ -34,7 +34,7 @@ def test_the_rung_pruner_needs_three_finished_peers_that_reached_the_rung():
     short = two_objective_study([[0.5, 0.5], [0.6, 0.6], [0.7]])
     assert not rung_pruner(short, 4)(2, 0.0)
     pruned = two_objective_study([[0.5, 0.5], [0.6, 0.6]])
-    pruned.add_trial(create_trial(state=TrialState.PRUNED, user_attrs={"val_acc_history": [0.9, 0.9]}))
+    pruned.add_trial(create_trial(state=TrialState.PRUNED, user_attrs={"history": [0.9, 0.9]}))
     assert not rung_pruner(pruned, 4)(2, 0.0)
     assert rung_pruner(two_objective_study([[0.5, 0.5], [0.6, 0.6], [0.7, 0.7]]), 4)(2, 0.59)
 
@@ -69,7 +69,7 @@ def test_single_objective_pruners_stop_the_trials_that_trail_the_study(tmp_path,
     trials = [t for t in load(tmp_path, "p").trials if t.user_attrs.get("status") != "rejected"]
     assert [t.state for t in trials[6:]] == [TrialState.PRUNED] * 2
     assert [t.user_attrs["status"] for t in trials[6:]] == ["pruned"] * 2
-    stopped = [len(t.user_attrs["val_acc_history"]) for t in trials[6:]]
+    stopped = [len(t.user_attrs["history"]) for t in trials[6:]]
     assert all(e in epochs for e in stopped), stopped
     assert [t.user_attrs["reason"] for t in trials[6:]] == [f"pruned by the {pruner} pruner after epoch {e}"
                                                             for e in stopped]
@@ -84,4 +84,4 @@ def test_two_objective_searches_use_the_rung_pruner(tmp_path, monkeypatch):
     trials = [t for t in load(tmp_path, "m").trials if t.user_attrs.get("status") != "rejected"]
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 + [TrialState.PRUNED]
     assert trials[3].user_attrs["reason"] == "below the median accuracy at epoch 2"
-    assert trials[3].user_attrs["val_acc_history"] == [0.01, 0.01]
+    assert trials[3].user_attrs["history"] == [0.01, 0.01]

@@ -52,7 +52,7 @@ def wait_for_training(proc: subprocess.Popen, tmp_path: Path, study: str, log: s
         if f"study {study}:" not in (tmp_path / f"{log}.err").read_text():
             continue  # the study is not created yet: a reader now would race the run to create the tables
         training = [t for t in load(tmp_path, study).get_trials(states=(TrialState.RUNNING,))
-                    if 0 < len(t.user_attrs.get("val_acc_history", ())) < epochs]
+                    if 0 < len(t.user_attrs.get("history", ())) < epochs]
         if len(training) >= n:
             return training
 

@@ -55,7 +55,7 @@ def test_kill_9_mid_trial_then_rerun_loses_nothing_and_fails_the_interrupted_tri
         # a trial past its first epoch but not its last is mid-training: it cannot finish in the instant before
         # the kill
         training = [t for t in trials if t.state == TrialState.RUNNING
-                    and 0 < len(t.user_attrs.get("val_acc_history", ())) < 3]
+                    and 0 < len(t.user_attrs.get("history", ())) < 3]
         if len(done) >= 2 and training:
             os.kill(proc.pid, signal.SIGKILL)
             victim = training[0].number

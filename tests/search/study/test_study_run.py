@@ -7,10 +7,12 @@ import pytest
 from optuna.trial import TrialState
 
 from search.cli import main
+from search.study.record import STORED
 from tiny_search import DATA, counted, load, run_args
 
-ATTRS = {"genome", "arch", "params", "macs", "acts", "receptive_field", "val_acc", "val_acc_history",
-         "train_seconds", "latency_ms", "device", "status", "reason", "at_chance", "worker"}
+ATTRS = {"genome", "arch", "params", "macs", "acts", "receptive_field", "accuracy", "history", "epochs",
+         "train_seconds", "images_per_second", "peak_memory_bytes", "latency_ms", "device", "status", "reason",
+         "at_chance", "worker"}
 
 
 def run(tmp_path, *extra, study="s", budget="3M"):
@@ -28,8 +30,9 @@ def test_smoke_run_records_everything_and_respects_the_budget(tmp_path, capsys):
     for t in complete:
         assert ATTRS <= set(t.user_attrs), ATTRS - set(t.user_attrs)
         assert t.user_attrs["macs"] <= 3_000_000 and t.user_attrs["status"] == "ok"
-        assert t.values[0] == t.user_attrs["val_acc"] == t.user_attrs["val_acc_history"][-1]
-        assert len(t.user_attrs["val_acc_history"]) == 1
+        assert t.values[0] == t.user_attrs["accuracy"] == t.user_attrs["history"][-1]
+        assert set(t.user_attrs) <= STORED, "a trial stores only its record's fields"
+        assert len(t.user_attrs["history"]) == 1
     for t in study.trials:  # rejected trials were never trained; they are failed trials with that status
         if t.user_attrs.get("status") == "rejected":
             assert t.state == TrialState.FAIL and "val_acc" not in t.user_attrs
@@ -212,7 +215,7 @@ def test_a_new_study_draws_the_same_data_and_split_whatever_the_worker_seed(tmp_
 
     def prepared(seed):
         return prepare(RunConfig(data=DATA, budget="3M", epochs=1, space=TINY, seed=seed, study="n",
-                                 studies_dir=tmp_path / "studies").search_config())
+                                 studies_dir=tmp_path / "studies").checked())
 
     two, three = prepared(2), prepared(3)
     assert two.settings == three.settings and two.settings.split_seed == 0

@@ -6,8 +6,10 @@ from optuna.distributions import IntDistribution
 from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
-from search.study.schema import (SETTINGS_KEY, Status, StudyPaths, StudySettings, TrialRecord, read_settings,
-                                 write_attrs)
+from search.status import Status
+from search.study.paths import StudyPaths
+from search.study.record import LEGACY_KEYS, TrialRecord, record_attrs, write_record
+from search.study.schema import SETTINGS_KEY, StudySettings, read_settings
 from space import preset
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -65,14 +67,31 @@ def test_record_reads_every_field_and_costs_a_bare_genome():
     g = preset("resnet20")
     study = optuna.create_study()
     trial = study.ask({"n": IntDistribution(1, 4)})
-    write_attrs(trial, genome=g.to_dict(), val_acc_history=(0.2, 0.4), latency_ms={"b1": 1.5}, worker=1,
-                at_chance=False, status=Status.RUNNING, solved={"width_mult": 0.75})
+    write_record(trial, genome=g.to_dict(), history=(0.2, 0.4), latency_ms={"b1": 1.5}, worker=1,
+                 at_chance=False, status=Status.RUNNING, solved={"width_mult": 0.75}, epochs=2,
+                 peak_memory_bytes=3 << 20)
     study.tell(trial, 0.4)
     r = TrialRecord.from_trial(study.trials[0])
     assert (r.status, r.accuracy, r.values, r.history) == (Status.OK, 0.4, (0.4,), (0.2, 0.4))
     assert (r.params, r.macs) == (269_722, 40_551_040)  # computed from the genome: the trial stored no cost
     assert r.arch.startswith("cifar:16 res_d3_w16") and r.optuna_params["n"] in (1, 2, 3, 4)
     assert (r.worker, r.at_chance, r.solved, r.latency_ms) == (1, False, {"width_mult": 0.75}, {"b1": 1.5})
+    assert (r.epochs, r.peak_memory_bytes) == (2, 3 << 20)
+
+
+def test_the_writer_takes_only_record_fields_under_their_own_names():
+    assert record_attrs(status=Status.OK, history=[0.5], accuracy=0.5) == {"status": "ok", "history": [0.5],
+                                                                           "accuracy": 0.5}
+    with pytest.raises(KeyError, match="'val_acc' is not a field of a trial's record"):
+        record_attrs(val_acc=0.5)
+
+
+def test_a_study_of_the_older_keys_reads_the_same():
+    old = {"status": "pruned", "val_acc_history": [0.3, 0.35], "val_acc": 0.35}
+    new = {"status": "pruned", "history": [0.3, 0.35], "accuracy": 0.35}
+    assert set(LEGACY_KEYS) == {"val_acc", "val_acc_history"}
+    a, b = (TrialRecord.from_trial(create_trial(state=TrialState.PRUNED, user_attrs=u)) for u in (old, new))
+    assert (a.history, a.accuracy) == (b.history, b.accuracy) == ((0.3, 0.35), 0.35)
 
 
 def test_a_pruned_trial_reads_its_last_accuracy():

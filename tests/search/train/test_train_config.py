@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from search.train import STATUSES, TrainConfig, TrainResult
+from search.status import TRAIN_STATUSES
+from search.train import TrainConfig, TrainResult
 
 
 @pytest.mark.parametrize("field, value", [
@@ -25,4 +26,4 @@ def test_result_to_dict_carries_latency_fields_and_drops_non_finite():
     d = result.to_dict()
     assert d["val_loss"] is None and d["latency_iqr_ms"] == {"b1": 0.25, "b8": None} and d["latency_threads"] == 1
     json.dumps(d, allow_nan=False)
-    assert STATUSES == ("ok", "pruned", "nan", "oom", "error", "timeout")
+    assert TRAIN_STATUSES == ("ok", "pruned", "nan", "oom", "error", "timeout")
