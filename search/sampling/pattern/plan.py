@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from space import BLOCK_FACTS, Stem, stem_size
 
 from ...budget import Budget
 from ..base import DataShape, Suggest, pick, pick_float, pick_int
 from .sizing import Plan, fits, floor_for, largest_float, shallowest
-from .space import PatternSpace
+
+if TYPE_CHECKING:  # an annotation only: space.py imports the draw
+    from .space import PatternSpace
 
 FIRST_GROWTH = (0.5, 4.0)  # first stage's width over the stem's: MobileNetV2 halves it, ResNet-50 quadruples it
 FLAT_GROWTH = (1.0, 2.0)  # a stage that keeps the resolution may still widen (MobileNetV2, EfficientNet)
