@@ -7,8 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .common import FLOPS_NOTE, UsageError, add_output_args, positive_int, say
-from .common import add_search_args, config_from_args
+from .common import FLOPS_NOTE, UsageError, add_output_args, add_search_args, config_from_args, positive_int, say
 
 MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
 MAX_ARCHS = 1000  # more would take longer to draw than to say no to, and far longer to train
@@ -66,6 +65,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from ..data import load_data
     from ..files import write_atomic
     from ..results import CALIBRATION_KEY, read_study
+    from ..run_config import VAL_FRACTION
     from ..study import SPLIT_SEED, open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
     from ..runner import check_run, make_folder
