@@ -17,11 +17,11 @@ from typing import Any, Sequence
 
 from space.units import human
 
-from ..calibration import calibration_data
-from ..edf import edf_data
-from ..patterns import ImportanceData, pattern_data
-from ..plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
-from ..results import CALIBRATION_KEY
+from ..report.calibration import calibration_data
+from ..report.edf import edf_data
+from ..report.patterns import ImportanceData, pattern_data
+from ..report.plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
+from ..report.results import CALIBRATION_KEY
 from ..status import CATEGORIES
 from ..study.schema import read_settings
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,

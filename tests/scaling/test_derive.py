@@ -96,7 +96,7 @@ def data():
 
 
 def _study(tmp_path, data, lines, epochs=1, grid=GRID, name="s"):
-    from search.scale_study import derive_study
+    from search.scale.derive import derive_study
     from search.train import TrainConfig
 
     storage = f"sqlite:///{tmp_path / 'study.db'}"

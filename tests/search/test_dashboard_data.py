@@ -11,8 +11,8 @@ import pytest
 from optuna.distributions import CategoricalDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
-from search.patterns import importance_data, pattern_data
-from search.plots import (best_trial, front_data, history_data, overlay_data, pareto_front, scaling_data, study_data,
+from search.report.patterns import importance_data, pattern_data
+from search.report.plots import (best_trial, front_data, history_data, overlay_data, pareto_front, scaling_data, study_data,
                           top_k, within_budget)
 from space import Genome, Stage, Stem, arch_string, complexity
 
@@ -211,7 +211,7 @@ def test_importances(study):
 
 
 def test_scaling_data(tmp_path):
-    from search.results import read_scaling
+    from search.report.results import read_scaling
 
     path = tmp_path / "scaling.json"
     assert read_scaling(path) is None

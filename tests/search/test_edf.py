@@ -6,8 +6,8 @@ from dashboard_study import build_study, genome, make_trial
 from search.budget import Budget
 from search.dashboard.figures import edf_figure
 from search.dashboard.page import render_overlay
-from search.edf import edf_data, edf_steps, quantiles
-from search.plots import as_data
+from search.report.edf import edf_data, edf_steps, quantiles
+from search.report.plots import as_data
 from search.study.schema import StudySettings
 
 # the complete trials within the 1000-MAC budget of the hand study score 0.92 0.90 0.85 0.80 0.80 0.75 0.70 0.60

@@ -3,11 +3,11 @@
 import pytest
 
 from dashboard_study import build_study
-from search.calibration import calibrate
+from search.report.calibration import calibrate
 from search.dashboard import render_dashboard
-from search.patterns import ImportanceData
-from search.plots import study_data
-from search.results import CALIBRATION_KEY
+from search.report.patterns import ImportanceData
+from search.report.plots import study_data
+from search.report.results import CALIBRATION_KEY
 from test_dashboard_page import figures
 
 NO_IMPORTANCE = ImportanceData(params=(), importances=(), method="")

@@ -9,8 +9,8 @@ from dashboard_study import TRIALS, build_study
 from search.dashboard import SPLIT_NOTE, render_dashboard
 from search.dashboard.figures import accuracy_range
 from search.commands.dashboard import study_stamp
-from search.patterns import ImportanceData
-from search.plots import study_data
+from search.report.patterns import ImportanceData
+from search.report.plots import study_data
 
 
 def figures(text):

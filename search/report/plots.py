@@ -1,9 +1,9 @@
 """What a study dashboard plots, as pure functions from trials to NamedTuples (``dashboard`` only draws them).
 
-A study is read by :func:`search.results.read_study` (the one reader) and turned into :class:`StudyData`
+A study is read by :func:`search.report.results.read_study` (the one reader) and turned into :class:`StudyData`
 (one :class:`TrialRow` per trial, plus the budgets and objectives); every other function here accepts
 either a live ``optuna.Study`` or that ``StudyData``, so tests can build either without training anything.
-Nothing here reads or writes files; :mod:`search.patterns` groups the same rows by design choice.
+Nothing here reads or writes files; :mod:`search.report.patterns` groups the same rows by design choice.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, Sequence
 
 from space import Genome
 
-from .budget import Budget
+from ..budget import Budget
 from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked, read_study
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
@@ -51,8 +51,8 @@ class StudyData(NamedTuple):
     attrs: dict  # the study's user attributes, as stored
     rows: tuple[TrialRow, ...]
     chance: float | None = None  # 1 / classes, when the study's settings name the classes
-    ranking: tuple[int, ...] = ()  # trial numbers, best first, as search.results.ranked orders them
-    best: int | None = None  # the number of search.results.best_trial, None when no trial answers the search
+    ranking: tuple[int, ...] = ()  # trial numbers, best first, as search.report.results.ranked orders them
+    best: int | None = None  # the number of search.report.results.best_trial, None when no trial answers the search
 
 
 class FrontData(NamedTuple):
@@ -130,7 +130,7 @@ def _float_or_none(v: Any) -> float | None:
 
 
 def from_view(view: StudyView) -> StudyData:
-    """The dashboard's rows of a study already read by :func:`search.results.read_study`."""
+    """The dashboard's rows of a study already read by :func:`search.report.results.read_study`."""
     latency_objective = view.objectives[1:] == ("latency",)
     rows = tuple(TrialRow(r.number, r.category, r.status.value, r.reason, r.accuracy, r.params, r.macs,
                           latency_of(r, view), r.arch, r.genome, view.within(r), r.baseline) for r in view.trials)
@@ -190,7 +190,7 @@ def history_data(study) -> HistoryData:
 
 
 def top_k(study, k: int | None = None) -> tuple[TrialRow, ...]:
-    """The k best trials, in :func:`search.results.ranked` order (all trials when k is None)."""
+    """The k best trials, in :func:`search.report.results.ranked` order (all trials when k is None)."""
     if k is not None and k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     data = as_data(study)

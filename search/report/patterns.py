@@ -1,6 +1,6 @@
 """What a study says about design patterns: accuracy grouped by design choice, and Optuna's importances.
 
-Plot data only, like :mod:`search.plots` (whose rows it reads); nothing here reads or writes files. Design
+Plot data only, like :mod:`search.report.plots` (whose rows it reads); nothing here reads or writes files. Design
 patterns are read from each trial's ``genome`` attribute, not from its Optuna parameters, so studies written
 by other tools work as long as they store a genome.
 """
@@ -90,8 +90,8 @@ def importance_caveat(view) -> str:
     """Why a study's importances are not drawn, as one line ('' when they are): every trial at chance, or fewer
     than MIN_IMPORTANCE_TRIALS complete ones."""
     from .results import chance_stop
-    from .run_config import default
-    from .study import Status
+    from ..config import default
+    from ..study import Status
 
     scored = [r for r in view.trials if r.at_chance is not None]
     if chance_stop(view, default("chance_stop")) or (scored and all(r.at_chance for r in scored)):

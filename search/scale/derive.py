@@ -24,13 +24,13 @@ import torch
 from scaling import GRID_STEP, TARGET, TOLERANCE, Candidate, Coefficients, DeriveResult, candidate_grid, derive
 from space import Genome, build
 
-from .budget import Budget
-from .data import ImageData
-from .run_config import RunConfig
-from .status import Status
-from .study import (SPLIT_SEED, StudyPaths, StudySettings, TrialRecord, data_fingerprint, genome_key, open_study,
+from ..budget import Budget
+from ..data import ImageData
+from ..config import RunConfig
+from ..status import Status
+from ..study import (SPLIT_SEED, StudyPaths, StudySettings, TrialRecord, data_fingerprint, genome_key, open_study,
                     quiet_optuna, record_genome, write_record)
-from .train import TrainConfig, train_proxy
+from ..train import TrainConfig, train_proxy
 
 STUDY_KIND = "scale-derive"
 CHOSEN_KEY = "chosen"  # the study attribute holding the chosen alpha, beta, gamma

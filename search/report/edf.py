@@ -11,7 +11,7 @@ import statistics
 from typing import NamedTuple, Sequence
 
 from .plots import StudyData, as_data
-from .study.schema import read_settings
+from ..study.schema import read_settings
 
 
 class EdfData(NamedTuple):
