@@ -174,7 +174,7 @@ def run(args: argparse.Namespace, p: Protocol) -> Path:
     b = Bench(args.workdir)
     args.load_start = os.getloadavg()[0]  # with --machine: what else ran meanwhile
     spaces = [default_space(), "free"]
-    from search.run.baselines import YARDSTICKS
+    from search.runner.baselines import YARDSTICKS
 
     b.log(plan_text(p, len(YARDSTICKS), args.rate))
     recipe = ["--data", args.data, "--budget", str(p.budget_macs), "--device", args.device]

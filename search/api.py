@@ -159,7 +159,7 @@ def run(config: RunConfig, *, callbacks: Sequence[Callback] = (), train_fn: Call
     - ``baselines``: also train budget-matched hand designs (``--baselines``).
     """
     from .report.results import best_trial, front, trials_table, write_results
-    from .run.runner import execute, prepare, stop_reason, warm_starts
+    from .runner.steps import execute, prepare, stop_reason, warm_starts
 
     if not isinstance(config, RunConfig):
         raise ConfigError(f"config: expected a search.RunConfig, got {type(config).__name__}")

@@ -18,7 +18,7 @@ RANKS = {
     "search.config": 5,
     "search.study": 6,
     "search.report": 7,
-    "search.dashboard": 8, "search.run": 8, "search.calibrate": 8, "search.scale": 8,
+    "search.dashboard": 8, "search.runner": 8, "search.calibrate": 8, "search.scale": 8,
     "search.api": 9, "search": 9,  # search/__init__.py: the API's names, loaded on first use
     "search.commands": 10, "search.cli": 11,
 }

@@ -68,7 +68,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from ..config import VAL_FRACTION
     from ..study import SPLIT_SEED, open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
-    from ..run.runner import check_run, make_folder
+    from ..runner.steps import check_run, make_folder
 
     _check(args)
     quiet_optuna()

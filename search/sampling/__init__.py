@@ -19,15 +19,19 @@ API the study calls:
   ``label_mismatches(params, genome)``: params named after a genome field that do not hold its value.
 """
 
-from .base import DataShape, Infeasible, Sampled, SpaceError, Suggest
-from .free import SearchSpace, fit_to_budget, sample_genome, scale_widths
-from .load import Space, load_space, space_from_dict
-from .pattern import PatternSpace, decode, encode, label_mismatches
-from .quality import DryRun, Quality, dry_run, measure, summarise
-from .solve import feasible_range, refusal
+from space.lazy import lazy_getattr
 
-__all__ = [
-    "DataShape", "DryRun", "Infeasible", "PatternSpace", "Quality", "Sampled", "SearchSpace", "Space", "SpaceError",
-    "Suggest", "decode", "dry_run", "encode", "feasible_range", "fit_to_budget", "label_mismatches", "load_space",
-    "measure", "refusal", "sample_genome", "scale_widths", "space_from_dict", "summarise",
-]
+# each name's module, loaded on first use (PEP 562): the command line imports tuning's table of ranges without
+# the samplers' dependencies (optuna)
+_HOME = {
+    **dict.fromkeys(("DataShape", "Infeasible", "Sampled", "Space", "SpaceError", "Suggest"), "base"),
+    **dict.fromkeys(("SearchSpace", "fit_to_budget", "sample_genome", "scale_widths"), "free"),
+    **dict.fromkeys(("load_space", "space_from_dict"), "load"),
+    **dict.fromkeys(("PatternSpace", "decode", "encode", "label_mismatches"), "pattern"),
+    **dict.fromkeys(("DryRun", "Quality", "dry_run", "measure", "summarise"), "quality"),
+    **dict.fromkeys(("feasible_range", "refusal"), "solve"),
+}
+
+__all__ = sorted(_HOME)
+
+__getattr__ = lazy_getattr(__name__, globals(), _HOME)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, NamedTuple, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from space import Genome
+
+from ..budget import Budget
 
 
 class SpaceError(ValueError):
@@ -57,6 +59,24 @@ class Sampled:
         """The solved size as JSON-ready user attributes."""
         return {"width_mult": round(self.width_mult, 6), "depth_mult": round(self.depth_mult, 6),
                 "widths": list(self.widths), "depths": list(self.depths), "target": round(self.target, 6)}
+
+
+class Space(Protocol):
+    """What a study asks of a search space: the pattern space (default) and the free space are its two kinds."""
+
+    kind: ClassVar[str]  # "pattern" or "free": the key of to_dict() that load_space reads back
+
+    def sample(self, trial: Suggest, shape: DataShape, budget: Budget, objectives_count: int = 1) -> Sampled:
+        """The trial's network, drawn through ``trial`` and solved to ``budget``; Infeasible when it cannot fit."""
+        ...
+
+    def extremes(self, shape: DataShape) -> list[Genome]:
+        """The cheapest and costliest networks of the space, for the range of budgets it can meet."""
+        ...
+
+    def to_dict(self) -> dict:
+        """JSON-ready, with ``kind``: equal dicts mean the same space."""
+        ...
 
 
 def pick(trial: Suggest, name: str, choices: tuple) -> Any:

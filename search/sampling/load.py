@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
-from .base import SpaceError
+from .base import Space, SpaceError
 from .free import SearchSpace
 from .pattern import PatternSpace
 
-Space = Union[PatternSpace, SearchSpace]
 KINDS: dict[str, type] = {"pattern": PatternSpace, "free": SearchSpace}
 
 

@@ -15,6 +15,7 @@ from space import Genome, arch_string, build, complexity
 
 from ..status import Status
 from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
+from ..sampling.base import Space
 from ..sampling.tuning import suggest_training
 from .record import ENQUEUED_KEY, ENQUEUED_PARAMS_KEY, TrialRecord, enqueued_of, record_attrs, write_record
 from .schema import StudySettings
@@ -35,7 +36,7 @@ class TrialContext:
     study: optuna.Study
     data: Any  # search.data.ImageData
     settings: StudySettings
-    space: Any  # a search.sampling.Space
+    space: Space
     train: TrainConfig
     device: str | None = None
     pruner: str = "median"  # its name, for the reason a pruned trial gives

@@ -43,7 +43,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     """Run (or resume) the search; print the summary; write best.json, trials.csv and the dashboard."""
-    from ...run.runner import make_folder, prepare
+    from ...runner.steps import make_folder, prepare
     from .steps import dry_run, header, run_and_report
 
     p = prepare(config_from_args(args))

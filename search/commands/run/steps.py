@@ -1,4 +1,4 @@
-"""The steps of ``nas run`` around search.run.runner: the header, the warm starts its flags ask for, the report."""
+"""The steps of ``nas run`` around search.runner.steps: the header, the warm starts its flags ask for, the report."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
 
 def _wanted(p: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
     """The --enqueue genomes and the --baselines, as (baseline name or "", genome) pairs."""
-    from ...run.runner import warm_starts
+    from ...runner.steps import warm_starts
     from ..common import resolve_genome
 
     genomes = [resolve_genome(spec.strip(), p.cfg.studies_dir, p.cfg.storage, "--enqueue ")
@@ -72,7 +72,7 @@ def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     from ...calibrate.studies import sync
     from ...dashboard import write_dashboard
     from ...report.results import chance_stop, format_summary, read_study, summary, write_results
-    from ...run.runner import execute, stop_reason
+    from ...runner.steps import execute, stop_reason
 
     cfg = p.cfg
 

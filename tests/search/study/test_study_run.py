@@ -208,7 +208,7 @@ def test_default_study_names_say_data_and_budget():
 
 
 def test_a_new_study_draws_the_same_data_and_split_whatever_the_worker_seed(tmp_path):
-    from search.run.runner import prepare
+    from search.runner.steps import prepare
     from tiny_search import TINY
 
     from search import RunConfig
