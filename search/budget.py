@@ -81,9 +81,3 @@ class Budget:
         parts = [f"MACs <= {human(self.max_macs)}" if self.max_macs else "",
                  f"params <= {human(self.max_params)}" if self.max_params else ""]
         return " and ".join(p for p in parts if p) or "no bound"
-
-    def violation(self, macs: int, params: int) -> list[float]:
-        """Optuna constraint values: <= 0 means satisfied."""
-        return [macs / self.max_macs - 1 if self.max_macs else -1.0,
-                params / self.max_params - 1 if self.max_params else -1.0,
-                1 - macs / self.min_macs if self.min_macs else -1.0]

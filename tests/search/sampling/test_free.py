@@ -102,12 +102,9 @@ def test_fit_to_budget_widens_to_the_lower_bound_and_rejects_the_impossible():
     assert complexity(fitted).params <= 20_000
 
 
-def test_budget_violation_is_optuna_constraint_shaped():
+def test_budget_fits_its_bounds_inclusive():
     b = Budget(max_macs=100, max_params=10, min_macs=50)
-    assert b.violation(100, 10) == [0.0, 0.0, -1.0]
-    assert b.violation(150, 5) == [0.5, -0.5, -2.0]
-    assert b.violation(25, 5)[2] == 0.5
-    assert b.fits(100, 10) and not b.fits(101, 10) and not b.fits(49, 1)
+    assert b.fits(100, 10) and b.fits(50, 1) and not b.fits(101, 10) and not b.fits(100, 11) and not b.fits(49, 1)
 
 
 @pytest.mark.parametrize("content, message", [
