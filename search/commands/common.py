@@ -89,13 +89,12 @@ def say(args: argparse.Namespace, message: str) -> None:
 
 def storage_url(name: str, storage: str | None, studies_dir: str | Path) -> str:
     """The URL of study ``name``: ``storage``, or its SQLite file under ``studies_dir`` (which must exist)."""
-    from ..study import StudyPaths
+    from ..paths import StudyPaths, sqlite_file
 
     if storage is not None:
-        if storage.startswith("sqlite:///"):  # SQLAlchemy would silently create an empty database
-            path = Path(storage[len("sqlite:///"):].split("?", 1)[0])
-            if str(path) not in ("", ":memory:") and not path.is_file():
-                raise UsageError(f"--storage {storage}: no such file {path}")
+        path = sqlite_file(storage)
+        if path is not None and not path.is_file():  # SQLAlchemy would silently create an empty database
+            raise UsageError(f"--storage {storage}: no such file {path}")
         return storage
     paths = StudyPaths.of(studies_dir, name)
     if paths.db.exists() and not paths.db.is_file():
@@ -103,7 +102,7 @@ def storage_url(name: str, storage: str | None, studies_dir: str | Path) -> str:
                          f"{'folder' if paths.db.is_dir() else 'special file'}; move it away or give --storage URL")
     if not paths.db.is_file():
         folder = Path(studies_dir)
-        names = sorted(p.parent.name for p in folder.glob("*/study.db") if p.is_file()) if folder.is_dir() else []
+        names = [p.folder.name for p in StudyPaths.all_in(folder)]
         there = (f"studies there: {', '.join(names)}" if names else f"{folder} holds no study") if folder.is_dir() \
             else f"{folder} does not exist"
         raise UsageError(f"no study {name!r} in {studies_dir}/ ({there}; give --storage URL for a study stored "

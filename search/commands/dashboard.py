@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..paths import StudyPaths
 from .common import FLOPS_NOTE, STORAGE_ENV, UsageError, add_storage_arg, load_study, positive_int, writable_folder
 
 TOP_K = 200  # as search.dashboard.TOP_K, spelled here to keep --help light
@@ -57,7 +58,7 @@ def _out_path(args: argparse.Namespace) -> Path:
         writable_folder(out.parent, "--out")
         return out
     if len(args.names) == 1:
-        return args.studies_dir / args.names[0] / "dashboard.html"
+        return StudyPaths.of(args.studies_dir, args.names[0]).dashboard
     return args.studies_dir / f"overlay-{'-'.join(args.names)}.html"
 
 

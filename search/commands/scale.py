@@ -18,6 +18,7 @@ from space.render import arch_string
 from space.units import human
 
 from ..files import write_atomic
+from ..paths import StudyPaths
 
 from .common import FLOPS_NOTE, UsageError, add_storage_arg, resolve_genome, writable_folder
 
@@ -244,7 +245,7 @@ def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -
     out.mkdir(parents=True, exist_ok=True)  # run_scale checked it before any work
     for v in variants:
         write_atomic(out / f"{v.name}.json", v.genome.to_json() + "\n")
-    write_atomic(out / "scaling.json", json.dumps(list(rows), indent=2) + "\n")
+    write_atomic(StudyPaths(out).scaling, json.dumps(list(rows), indent=2) + "\n")  # where a study's dashboard reads it
     title = f"{variants[0].name}-{variants[-1].name} of {arch_string(variants[0].genome)}"
     figure = chart_figure(chart_data(variants), title)
     write_atomic(out / "scale.html", lambda tmp: figure.write_html(tmp, include_plotlyjs=True))

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..paths import StudyPaths
+
 
 @dataclass(frozen=True)
 class StudyRow:
@@ -41,7 +43,7 @@ def list_studies(studies_dir: str | Path, storage: str | None = None) -> list[St
     from ..study import open_storage, quiet_optuna
 
     quiet_optuna()
-    urls = [storage] if storage else [f"sqlite:///{db.resolve()}" for db in sorted(Path(studies_dir).glob("*/study.db"))]
+    urls = [storage] if storage else [p.sqlite_url() for p in StudyPaths.all_in(studies_dir)]
     rows = []
     for url in urls:
         rdb = open_storage(url)

@@ -158,8 +158,8 @@ def trained_count(view: StudyView) -> int:
 def row(r: TrialRecord, view: StudyView) -> dict:
     """One trial as a JSON-ready summary row."""
     return {"trial": r.number, "val_acc": r.accuracy, "params": r.params, "macs": r.macs,
-            "latency_ms": latency_of(r, view), "train_seconds": r.train_seconds, "at_chance": r.at_chance,
-            "below_chance": below_chance(r, view),
+            "latency_ms": latency_of(r, view), "train_seconds": r.train_seconds, "epochs": r.epochs,
+            "peak_memory_bytes": r.peak_memory_bytes, "at_chance": r.at_chance, "below_chance": below_chance(r, view),
             "baseline": r.baseline or None, "arch": r.arch}
 
 
@@ -191,7 +191,8 @@ def trials_table(view: StudyView):
         d = {"number": r.number, "status": r.status.value, "state": r.category, "reason": r.reason,
              "accuracy": r.accuracy, "params": r.params, "macs": r.macs, "acts": r.acts,
              "receptive_field": r.receptive_field, "within_budget": view.within(r), "at_chance": r.at_chance,
-             "latency_ms": latency_of(r, view), "train_seconds": r.train_seconds, "device": r.device,
+             "latency_ms": latency_of(r, view), "epochs": r.epochs, "train_seconds": r.train_seconds,
+             "images_per_second": r.images_per_second, "peak_memory_bytes": r.peak_memory_bytes, "device": r.device,
              "worker": r.worker, "baseline": r.baseline, "duration_s": r.duration_s, "arch": r.arch,
              "history": dumps(r.history), "solved": dumps(r.solved) if r.solved else "",
              "genome": dumps(r.genome) if r.genome else ""}
@@ -253,8 +254,9 @@ def format_summary(s: dict) -> str:
     lines += ["", "top trials (validation accuracy):"]
     for r in s["top"]:
         mark = " (below chance)" if r.get("below_chance") else " (at chance)" if r.get("at_chance") else ""
+        memory = f"  peak {r['peak_memory_bytes'] / 2**20:.0f} MiB" if r.get("peak_memory_bytes") else ""
         lines.append(f"  #{r['trial']:<4} {r['val_acc']:.4f}{mark}  {human(r['params']):>8} params  "
-                     f"{human(r['macs']):>8} MACs  {r['arch']}")
+                     f"{human(r['macs']):>8} MACs  {r['arch']}{memory}")
     best = s["top"][0]["val_acc"] if s["top"] else None
     for r in s.get("baselines", []):  # beside the search, never in its ranking
         than = f" (search best {'beats it' if best >= r['val_acc'] else 'trails it'} by " \

@@ -6,9 +6,10 @@ import optuna
 from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
-from search.report.results import (best_trial, chance_stop, counts, front, read_study, summary, trials_table,
-                            write_results)
+from search.report.results import (best_trial, chance_stop, counts, format_summary, front, read_study, summary,
+                                   trials_table, write_results)
 from search.paths import StudyPaths
+from search.study.record import record_attrs
 from search.study.schema import SETTINGS_KEY, StudySettings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -31,8 +32,8 @@ def study(objectives=("accuracy", "macs"), chance=None):
     settings = StudySettings(Budget(1000, 50), tuple(objectives), "synthetic", "x", 32, 3, 10, train={"epochs": 2})
     s.set_user_attr(SETTINGS_KEY, settings.to_json())
     for i, (state, status, acc, macs, params) in enumerate(TRIALS):
-        attrs = {"status": status, "macs": macs, "params": params, "arch": f"net{i}",
-                 "history": [0.1, 0.2]}
+        attrs = record_attrs(status=status, macs=macs, params=params, arch=f"net{i}", history=[0.1, 0.2], epochs=2,
+                             peak_memory_bytes=(i + 1) << 20)
         if chance is not None and state == TrialState.COMPLETE:
             attrs["at_chance"] = chance
         values = [acc, macs][:len(objectives)] if state == TrialState.COMPLETE else None
@@ -93,3 +94,13 @@ def test_the_summary_says_below_chance_not_at_chance():
                            "settings": {"num_classes": 2}, "top": top})
     assert [line.split()[1:3] for line in text.splitlines() if line.startswith("  #")] == [
         ["0.0500", "(below"], ["0.5200", "(at"], ["0.9000", "10"]]  # the last one unmarked: its params follow
+
+
+def test_the_memory_and_epochs_a_trial_stored_are_shown():
+    view = read_study(study())
+    s = summary(view, top=3)
+    assert [(r["trial"], r["epochs"], r["peak_memory_bytes"]) for r in s["top"]] == [(2, 2, 3 << 20), (1, 2, 2 << 20),
+                                                                                   (0, 2, 1 << 20)]
+    assert format_summary(s).splitlines()[3].endswith("net2  peak 3 MiB")
+    df = trials_table(view)
+    assert df["peak_memory_bytes"].tolist() == [(i + 1) << 20 for i in range(8)] and set(df["epochs"]) == {2}
