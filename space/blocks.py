@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import twins
-from .facts import BLOCK_FACTS, bottleneck_inner
+from .facts import bottleneck_inner
 from .genome import Head, Stage, Stem
 from .twins import check_zeropad, mbconv_inner, squeeze_width, stem_layers
 

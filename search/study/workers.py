@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -23,6 +21,7 @@ from .ranking import chance_stop
 from .record import TrialRecord, owed_by, write_record
 from .schema import StudySettings
 from .settings import train_config
+from .signals import become_worker, no_interrupts, orphaned
 from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, storage_error, storage_lock, transient,
                       warn, with_retry)
 from .trial import Rejected, TrialContext, TrialFailed, TrainFn, enqueued_genome, run_trial
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
     from ..config import RunConfig
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
-PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal the kernel sends this process when its parent dies
-_parent: list[int] = []  # in a worker process: the pid of the nas run that spawned it (empty in nas run itself)
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
 
 
@@ -63,31 +60,9 @@ def _claim(cfg: RunConfig, study: optuna.Study, storage: Any) -> tuple[Any, list
         return study.ask(), trials
 
 
-@contextlib.contextmanager
-def _no_interrupts():
-    """Hold Ctrl-C and SIGTERM while a trial's end is written, so a second one cannot leave it RUNNING; one that
-    came meanwhile is raised as KeyboardInterrupt after the block (ignoring it would lose the orphan guard's)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    old = {}
-    for s in (signal.SIGINT, signal.SIGTERM):
-        old[s] = signal.getsignal(s)
-        # a signal the process ignored stays ignored (nohup, a background job)
-        signal.signal(s, (lambda signum, frame: held.append(signum)) if callable(old[s]) else signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-    if held:
-        raise KeyboardInterrupt
-
-
 def _write_end(url: str, study: optuna.Study, trial: Any, status: Status, reason: str) -> None:
     """Record a failed trial's end: its status and reason, then FAIL, with Ctrl-C and SIGTERM held meanwhile."""
-    with _no_interrupts():
+    with no_interrupts():
         try:
             with_retry(url, "write", lambda: mark(trial, status, reason))
         finally:  # a Ctrl-C raised before the signals were held still leaves the trial failed, not RUNNING
@@ -203,52 +178,12 @@ def _run_one(me: Worker, trial: optuna.Trial) -> tuple[Status, str] | None:
     return status, text.splitlines()[0][:200] if text else ""
 
 
-def orphaned() -> bool:
-    """Whether this is a worker process whose nas run has died (its parent pid changed)."""
-    return bool(_parent) and os.getppid() != _parent[0]
-
-
-def _parent_death_signal() -> None:
-    """Ask Linux to send SIGTERM the moment the parent dies (kill -9 included); elsewhere the guard's polling
-    and the check before every claim remain."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-
-
-def _orphan_guard() -> None:
-    """A worker process ends its trial as interrupted when its parent dies (kill -9 of nas run included).
-
-    It signals itself SIGTERM, which the worker turns into KeyboardInterrupt: an interrupt_main would be lost
-    where SIGINT is ignored, as in a background job of a script."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def interrupt(signum: int, frame: Any) -> None:
-    """A worker's SIGTERM handler: end as Ctrl-C would (the trial in flight is failed as interrupted)."""
-    raise KeyboardInterrupt
-
-
 def _worker_entry(cfg: RunConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None,
                   parent: int) -> None:
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpu
-    signal.signal(signal.SIGTERM, interrupt)
-    _parent.append(parent)
-    _parent_death_signal()
-    if orphaned():  # the parent died before the kernel was asked to say so
+    if not become_worker(parent):  # the parent died before the kernel was asked to say so
         sys.exit(130)
-    _orphan_guard()
     import torch
 
     from ..data import load_data

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from imagetrees import png, tar, tree
+from imagetrees import png, tree
 from search.data import DataError, load_data
 
 

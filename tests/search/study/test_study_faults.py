@@ -20,6 +20,7 @@ from optuna.trial import TrialState
 
 import search.study.storage as storage_mod
 import search.study.trial as trial_mod
+import search.study.signals as signals
 import search.study.workers as workers
 from search.cli import main
 from tiny_search import counted, load, nas, run_args, sqlite_url, wait
@@ -300,16 +301,16 @@ def test_a_worker_whose_parent_is_gone_claims_nothing(monkeypatch):
             raise AssertionError(f"an orphan touched the study ({name})")
 
     cfg = type("Cfg", (), {"storage_url": "other://", "study": "o", "storage": "other://", "paths": None})()
-    assert not workers.orphaned()  # nas run itself, or a worker whose parent lives
-    monkeypatch.setattr(workers, "_parent", [os.getppid() + 1])  # a worker of a process that is gone
-    assert workers.orphaned()
+    assert not signals.orphaned()  # nas run itself, or a worker whose parent lives
+    monkeypatch.setattr(signals, "_parent", [os.getppid() + 1])  # a worker of a process that is gone
+    assert signals.orphaned()
     assert workers._claim(cfg, Untouchable(), Untouchable()) == (None, [])
 
 
 def test_a_signal_while_the_end_is_written_is_held_then_raised(tmp_path):
     written = []
     with pytest.raises(KeyboardInterrupt):
-        with workers._no_interrupts():
+        with signals.no_interrupts():
             os.kill(os.getpid(), signal.SIGINT)
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(0.05)  # both signals are delivered here, and held
@@ -320,13 +321,13 @@ def test_a_signal_while_the_end_is_written_is_held_then_raised(tmp_path):
 
 def test_the_orphan_guard_interrupts_a_worker_whose_parent_died_during_a_write(monkeypatch):
     parent = [os.getppid()]
-    monkeypatch.setattr(workers.os, "getppid", lambda: parent[0])
-    previous = signal.signal(signal.SIGTERM, workers.interrupt)  # as a worker process has it
+    monkeypatch.setattr(signals.os, "getppid", lambda: parent[0])
+    previous = signal.signal(signal.SIGTERM, signals.interrupt)  # as a worker process has it
     try:
-        workers._orphan_guard()
+        signals.orphan_guard()
         written = []
         with pytest.raises(KeyboardInterrupt):
-            with workers._no_interrupts():
+            with signals.no_interrupts():
                 parent[0] = 1  # the parent dies while the trial's end is written: the guard's signal is held
                 time.sleep(1.5)  # the guard looks every 0.5 s
                 written.append("end")
