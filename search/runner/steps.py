@@ -7,9 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from ..config import VAL_FRACTION, ConfigError
+from ..config import VAL_FRACTION, ConfigError, RunConfig
+
+if TYPE_CHECKING:
+    import optuna
+
+    from space import Genome
+
+    from ..data import ImageData
+    from ..report.results import StudyView
+    from ..sampling import DataShape, Space
+    from ..study import StudySettings, TrainFn, WorkOutcome
+    from ..study.workers import Callback
 
 Log = Callable[[str], None]
 
@@ -18,13 +29,13 @@ Log = Callable[[str], None]
 class Prepared:
     """A search ready to run: its config, its data, the study settings they imply, and warnings worth showing."""
 
-    cfg: Any  # a checked RunConfig
-    data: Any  # ImageData
-    settings: Any  # StudySettings
+    cfg: RunConfig  # checked
+    data: ImageData
+    settings: StudySettings
     warnings: tuple[str, ...]
 
 
-def prepare(cfg: Any) -> Prepared:
+def prepare(cfg: RunConfig) -> Prepared:
     """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
     from ..data import in_memory, load_data
     from ..study import SPLIT_SEED, peek_settings, quiet_optuna, settings_for
@@ -40,7 +51,7 @@ def prepare(cfg: Any) -> Prepared:
     return Prepared(cfg, data, settings, tuple(check_run(cfg, settings, data)))
 
 
-def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
+def check_run(cfg: RunConfig, settings: StudySettings, data: ImageData) -> list[str]:
     """Refuse what cannot work (ConfigError); return the warnings worth showing."""
     from ..sampling import DataShape, feasible_range, refusal
     from ..train import few_steps_warning
@@ -65,7 +76,7 @@ def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
 PROBE_SAMPLES = 32  # genomes drawn before a study exists, to see whether the bounds can be met
 
 
-def unreachable(cfg: Any, shape: Any) -> str | None:
+def unreachable(cfg: RunConfig, shape: DataShape) -> str | None:
     """Why a parameter budget or a lower MACs bound is out of reach, or None: so few of PROBE_SAMPLES genomes
     drawn as the search draws them fit that the run would more likely than not reject its first --max-failures
     trials in a row and stop, having only recorded rejections."""
@@ -100,16 +111,16 @@ def make_folder(folder: Path) -> None:
         raise ConfigError(f"cannot create the study folder {folder} or write in it: {e.strerror or e}") from None
 
 
-def fit_to_data(genome: Any, settings: Any) -> Any:
+def fit_to_data(genome: Genome, settings: StudySettings) -> Genome:
     """A warm-start genome made to take the study's images and give its classes."""
     return genome.replace(in_channels=settings.channels, num_classes=settings.num_classes,
                           resolution=settings.resolution)
 
 
-def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = False) -> list[tuple[str, Any]]:
+def warm_starts(p: Prepared, genomes: Sequence[Genome] = (), baselines: bool = False) -> list[tuple[str, Genome]]:
     """What a run trains first: ``genomes`` (named ""), then the budget-matched baselines when asked, as
     (baseline name or "", genome) pairs."""
-    wanted: list[tuple[str, Any]] = [("", g) for g in genomes]
+    wanted: list[tuple[str, Genome]] = [("", g) for g in genomes]
     if baselines:
         from .baselines import baseline_genomes
 
@@ -118,7 +129,7 @@ def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = Fals
     return wanted
 
 
-def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
+def stop_reason(view: StudyView, outcome: WorkOutcome, cfg: RunConfig) -> str:
     """Why a finished run stopped early: a callback's study.stop(), its first trials all at chance, or too many
     failures in a row ('' if it did none of these)."""
     from ..report.results import chance_stop
@@ -134,7 +145,7 @@ def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
     return f"stopped after {outcome.failures_in_a_row} failed trials in a row; the last one: {last}"
 
 
-def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: Any = None) -> int:
+def warm_start(study: optuna.Study, wanted: Sequence[tuple[str, Genome]], log: Log, space: Space | None = None) -> int:
     """Enqueue (baseline name or "", genome) pairs as trials, once: a rerun does not add them again. A genome
     that is a point of ``space`` is enqueued with its params, which the trial stores as a sampled one would.
 
@@ -144,7 +155,7 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: A
     from ..sampling import PatternSpace, SpaceError, encode
     from ..study import baseline_of, enqueue_genome, enqueued_of, genome_key
 
-    def params(g: Any) -> dict | None:  # only the pattern space encodes a genome as its params
+    def params(g: Genome) -> dict | None:  # only the pattern space encodes a genome as its params
         try:
             return encode(g, space) if isinstance(space, PatternSpace) else None
         except SpaceError:
@@ -164,8 +175,9 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: A
     return added
 
 
-def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, callbacks: Sequence = (),
-            train_fn: Callable | None = None, on_open: Callable[[Any, Any], None] | None = None) -> tuple:
+def execute(p: Prepared, wanted: Sequence[tuple[str, Genome]] = (), *, log: Log, callbacks: Sequence[Callback] = (),
+            train_fn: TrainFn | None = None, on_open: Callable[[optuna.Study, StudySettings], None] | None = None
+            ) -> tuple[optuna.Study, StudyView, WorkOutcome]:
     """Open (or resume) the study, enqueue ``wanted``, run the workers; returns (study, StudyView, WorkOutcome).
 
     ``on_open(study, settings)`` runs once the study is open, before any trial (the CLI prints its header)."""

@@ -17,13 +17,13 @@ from .schema import SETTINGS_KEY, SPLIT_SEED, StudySettings, read_settings
 from .settings import data_fingerprint, recipe, settings_for, train_config
 from .storage import (SearchError, StorageError, open_storage, quiet_optuna, redact_url, storage_lock,
                       with_retry)
-from .trial import (Rejected, TrialContext, TrialFailed, enqueue_genome, enqueued_genome, genome_key, record_genome,
+from .trial import (Rejected, TrainFn, TrialContext, TrialFailed, enqueue_genome, enqueued_genome, genome_key, record_genome,
                     rung_pruner, run_trial)
 from .workers import WorkOutcome, run_workers, work
 
 __all__ = [
     "ENQUEUED_KEY", "SETTINGS_KEY", "SPLIT_SEED", "Rejected", "SearchError", "Status", "StorageError", "StudyPaths",
-    "StudySettings", "TrialContext", "TrialFailed", "TrialRecord", "WorkOutcome", "baseline_of", "data_fingerprint",
+    "StudySettings", "TrainFn", "TrialContext", "TrialFailed", "TrialRecord", "WorkOutcome", "baseline_of", "data_fingerprint",
     "enqueue_genome", "enqueued_genome", "enqueued_of", "genome_key", "make_pruner", "make_sampler", "open_storage",
     "open_study", "peek_settings", "quiet_optuna", "read_settings", "recipe", "record_genome", "redact_url",
     "run_changes", "rung_pruner", "run_trial", "run_workers", "settings_for", "sqlite_file", "sqlite_url",
