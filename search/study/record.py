@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..files import jsonable
 from ..status import Status
+
+if TYPE_CHECKING:
+    from optuna.trial import BaseTrial, FrozenTrial
 
 ENQUEUED_KEY = "enqueued_genome"  # the genome an enqueued trial trains
 ENQUEUED_PARAMS_KEY = "enqueued_params"  # and, when the genome is a point of the study's space, the params drawing it
@@ -61,7 +64,7 @@ class TrialRecord:
         return self.status.category
 
     @classmethod
-    def from_trial(cls, t: Any) -> "TrialRecord":
+    def from_trial(cls, t: FrozenTrial) -> "TrialRecord":
         """Read an Optuna FrozenTrial (ours, or another tool's that stores at least a genome)."""
         from optuna.trial import TrialState
 
@@ -93,7 +96,7 @@ def record_attrs(**values: Any) -> dict:
     return {k: jsonable(v.value if isinstance(v, Status) else v) for k, v in values.items()}
 
 
-def write_record(trial: Any, **values: Any) -> None:
+def write_record(trial: BaseTrial, **values: Any) -> None:
     """Store record fields on a live trial: the one way a trial's record is written."""
     for key, value in record_attrs(**values).items():
         trial.set_user_attr(key, value)
@@ -108,7 +111,7 @@ def stored_attrs(user_attrs: Mapping[str, Any]) -> dict:
     return out
 
 
-def status_of(t: Any) -> Status:
+def status_of(t: FrozenTrial) -> Status:
     """How a FrozenTrial ended: its stored status, checked against Optuna's state."""
     from optuna.trial import TrialState
 
@@ -129,23 +132,23 @@ def status_of(t: Any) -> Status:
     return status
 
 
-def baseline_of(t: Any) -> str:
+def baseline_of(t: BaseTrial) -> str:
     """The hand design a FrozenTrial trains for --baselines ("" for a searched one): it sits beside the search."""
     return str(t.user_attrs.get("baseline") or "")
 
 
-def enqueued_of(t: Any) -> dict | None:
+def enqueued_of(t: BaseTrial) -> dict | None:
     """The genome (JSON form) a FrozenTrial was enqueued with, or None for a sampled one."""
     g = t.user_attrs.get(ENQUEUED_KEY)
     return g if isinstance(g, dict) else None
 
 
-def counts_toward_trials(t: Any) -> bool:
+def counts_toward_trials(t: FrozenTrial) -> bool:
     """Whether a FrozenTrial is one of the trials --trials asks for: a searched one trained to its end, or pruned."""
     return status_of(t).trained and not baseline_of(t)
 
 
-def owed_by(t: Any) -> bool:
+def owed_by(t: FrozenTrial) -> bool:
     """Whether a FrozenTrial takes up one of the --trials: counted, or a searched one running or waiting."""
     return (counts_toward_trials(t) or status_of(t) in (Status.RUNNING, Status.WAITING)) and not baseline_of(t)
 

@@ -6,7 +6,7 @@ import inspect
 import json
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import optuna
 from optuna.trial import TrialState
@@ -20,12 +20,18 @@ from ..sampling.tuning import suggest_training
 from .record import ENQUEUED_KEY, ENQUEUED_PARAMS_KEY, TrialRecord, enqueued_of, record_attrs, write_record
 from .schema import StudySettings
 
+if TYPE_CHECKING:
+    from space.walk import Cost
+
+    from ..data import ImageData
+    from ..sampling.base import Sampled
+
 
 class TrainFn(Protocol):
     """What trains a trial's network: ``search.train.train_proxy``, or a user's function of the same shape (with a
     ``trial`` keyword, it is also given the Optuna trial); it returns a TrainResult-like object."""
 
-    def __call__(self, model: Any, data: Any, cfg: TrainConfig, device: str | None, *,
+    def __call__(self, model: Any, data: ImageData, cfg: TrainConfig, device: str | None, *,
                  on_epoch: Callable[[EpochStats], None]) -> Any: ...
 
 
@@ -34,7 +40,7 @@ class TrialContext:
     """What every trial of one worker's run shares: the study, its data and settings, the space and the recipe."""
 
     study: optuna.Study
-    data: Any  # search.data.ImageData
+    data: ImageData
     settings: StudySettings
     space: Space
     train: TrainConfig
@@ -57,7 +63,7 @@ class TrialFailed(Exception):
         self.status, self.reason = status, reason
 
 
-def record_genome(trial: Any, g: Genome, **extra: Any) -> Any:
+def record_genome(trial: optuna.trial.BaseTrial, g: Genome, **extra: Any) -> Cost:
     """Store the genome and its analytic cost on the trial; returns the cost."""
     c = complexity(g)
     write_record(trial, genome=g.to_dict(), arch=arch_string(g), params=c.params, macs=c.macs, acts=c.acts,
@@ -77,7 +83,7 @@ def enqueue_genome(study: optuna.Study, g: Genome, params: dict | None = None, *
     study.enqueue_trial(params or {}, user_attrs={ENQUEUED_KEY: g.to_dict(), **extra, **record_attrs(**attrs)})
 
 
-def enqueued_genome(trial: Any) -> Genome | None:
+def enqueued_genome(trial: optuna.trial.BaseTrial) -> Genome | None:
     """The genome an enqueued trial was given, or None for a sampled one."""
     g = enqueued_of(trial)
     return Genome.from_dict(g) if g is not None else None
@@ -99,7 +105,7 @@ def rung_pruner(study: optuna.Study, epochs: int) -> Callable[[int, float], bool
     return should_prune
 
 
-def sample(trial: Any, settings: StudySettings, space: Any) -> Any:
+def sample(trial: optuna.trial.BaseTrial, settings: StudySettings, space: Space) -> Sampled:
     """The trial's genome, drawn from the space and solved to the budget; Rejected when it cannot fit."""
     from ..sampling import DataShape, Infeasible
 
@@ -110,7 +116,7 @@ def sample(trial: Any, settings: StudySettings, space: Any) -> Any:
         raise Rejected(str(e)) from None
 
 
-def replay(trial: Any, settings: StudySettings, space: Any) -> None:
+def replay(trial: optuna.trial.BaseTrial, settings: StudySettings, space: Space) -> None:
     """Have an enqueued genome's trial suggest the params it was enqueued with, so the study stores them (its
     genome is trained as given: at another budget the params may draw other widths, or fall outside a range
     the budget narrows, which Optuna allows for enqueued values)."""
