@@ -12,7 +12,7 @@ BASELINES = {12: ("resnet-style", 0.97, 400, 30), 13: ("mobilenet_v2-style", 0.5
 
 
 def with_baselines():
-    study = build_study(objectives=2)
+    study = build_study()
     for _, (name, acc, macs, params) in sorted(BASELINES.items()):
         study.add_trial(make_trial("complete", acc, macs, params, genome(("basic",)), "ok", baseline=name))
     return study

@@ -8,15 +8,15 @@ import re
 
 import optuna
 import pytest
-from optuna.distributions import CategoricalDistribution, IntDistribution
-from optuna.trial import TrialState, create_trial
+from optuna.trial import create_trial
 
 from search.patterns import importance_data, pattern_data
 from search.plots import (best_trial, front_data, history_data, overlay_data, pareto_front, scaling_data, study_data,
                           top_k, within_budget)
-from space import Genome, Stage, Stem, arch_string, complexity
+from search.study.schema import SETTINGS_KEY
+from space import arch_string, complexity
 
-from dashboard_study import DISTRIBUTIONS, TRIALS, build_study, genome, make_trial
+from dashboard_study import DISTRIBUTIONS, TRIALS, build_study, genome, make_trial, settings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -105,8 +105,7 @@ def test_front_against_params(study):
 
 
 def test_params_budget_and_min_macs_shrink_the_front():
-    study = build_study(params_budget=45)
-    study.set_user_attr("min_macs", 150)
+    study = build_study(params_budget=45, min_macs=150)
     f = front_data(study, "macs")
     # out: 6 (MACs), 4 and 11 (params), 0 and 7 (below 150 MACs)
     assert [n for n, ok in zip(f.numbers, f.within_budget) if not ok] == [0, 4, 6, 7, 11]
@@ -121,18 +120,17 @@ def test_without_a_budget_the_over_budget_trial_joins_the_front():
 
 
 def test_latency_front_uses_the_smallest_batch_or_the_objective():
-    trials = {n: TRIALS[n] for n in (0, 1, 4)}
-    study = optuna.create_study(directions=["maximize", "minimize"])
-    study.set_user_attr("objectives", ["accuracy", "latency"])
+    study = build_study(trials={}, objectives=("accuracy", "latency"))
     lat = {0: 3.0, 1: 1.0, 4: 2.0}
-    for n, (state, status, acc, macs, params, g) in trials.items():
+    for n in lat:
+        state, status, acc, macs, params, g = TRIALS[n]
         t = make_trial(state, acc, macs, params, g, status, latency_ms={"b256": 10 * lat[n], "b1": lat[n]})
         study.add_trial(create_trial(values=[acc, lat[n] + 0.5], params=t.params, distributions=t.distributions,
-                                     user_attrs=t.user_attrs))
+                                     user_attrs=t.user_attrs))  # the objective: not the b1 figure
     f = front_data(study, "latency")
     assert f.x == (3.5, 1.5, 2.5) and f.on_front == (False, True, True)
     assert "objective" in f.x_label
-    study.set_user_attr("objectives", ["accuracy", "macs"])
+    study.set_user_attr(SETTINGS_KEY, settings(objectives=("accuracy", "macs")).to_json())
     f = front_data(study, "latency")
     assert f.x == (3.0, 1.0, 2.0) and f.x_label == "latency (ms, batch 1)"
 
@@ -194,7 +192,7 @@ def test_best_trial_is_described(study):
 
 
 def test_single_objective_study(study):
-    single = build_study(objectives=1)
+    single = build_study(objectives=("accuracy",))
     d = study_data(single)
     assert d.directions == ("maximize",) and d.objectives == ("accuracy",)
     assert front_data(single).on_front == front_data(study).on_front

@@ -3,22 +3,20 @@
 import pytest
 
 from dashboard_study import build_study, genome, make_trial
-from search.budget import Budget
 from search.dashboard.figures import edf_figure
 from search.dashboard.page import render_overlay
 from search.edf import edf_data, edf_steps, quantiles
 from search.plots import as_data
-from search.study.schema import StudySettings
 
 # the complete trials within the 1000-MAC budget of the hand study score 0.92 0.90 0.85 0.80 0.80 0.75 0.70 0.60
 HAND_ERRORS = (0.08, 0.1, 0.15, 0.2, 0.2, 0.25, 0.3, 0.4)
+ONE = ("accuracy",)
 
 
 def study(name, kind, baselines=()):
-    s = build_study(name, objectives=1)
-    s.set_user_attr("nas_settings", StudySettings(Budget(1000), space={"kind": kind}).to_json())
+    s = build_study(name, objectives=ONE, space={"kind": kind})
     for base, acc in baselines:
-        s.add_trial(make_trial("complete", acc, 400, 30, genome(("basic",)), "ok", objectives=1, baseline=base))
+        s.add_trial(make_trial("complete", acc, 400, 30, genome(("basic",)), "ok", objectives=ONE, baseline=base))
     return s
 
 

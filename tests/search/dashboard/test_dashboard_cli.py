@@ -3,7 +3,7 @@
 import optuna
 import pytest
 
-from dashboard_study import TRIALS, make_trial
+from dashboard_study import TRIALS, build_study, make_trial
 from search.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -13,12 +13,7 @@ def stored_study(studies, name, numbers=tuple(TRIALS), storage=None):
     """A study in SQLite where ``nas run`` puts it (or in ``storage``), holding the given TRIALS."""
     (studies / name).mkdir(parents=True, exist_ok=True)
     url = storage or f"sqlite:///{studies / name / 'study.db'}"
-    study = optuna.create_study(study_name=name, storage=url, directions=["maximize", "minimize"])
-    study.set_user_attr("budget_macs", 1000)
-    study.set_user_attr("objectives", ["accuracy", "macs"])
-    for n in numbers:
-        state, status, acc, macs, params, g = TRIALS[n]
-        study.add_trial(make_trial(state, acc, macs, params, g, status))
+    build_study(name, trials={n: TRIALS[n] for n in numbers}, storage=url)
     return url
 
 
