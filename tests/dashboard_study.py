@@ -13,6 +13,7 @@ from optuna.distributions import CategoricalDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
+from search.results import read_study
 from search.study.record import record_attrs
 from search.study.schema import SETTINGS_KEY, StudySettings
 from space import Genome, Stage, Stem, arch_string
@@ -86,3 +87,8 @@ def build_study(name="hand", budget_macs=1000, params_budget=None, trials=TRIALS
         extra = {"latency_ms": {"b1": macs / 100, "b64": macs / 10}} if latency else {}
         study.add_trial(make_trial(state, acc, macs, params, g, status, objectives, **extra))
     return study
+
+
+def build_view(name="hand", **kw):
+    """build_study's study as the one reader gives it (what the plot-data functions take)."""
+    return read_study(build_study(name, **kw))

@@ -88,6 +88,7 @@ def test_studies_dir_without_studies(tmp_path, capsys):
 def test_page_of_a_study_that_has_only_begun(tmp_path):
     from search.dashboard import write_dashboard
     from search.plots import history_data
+    from search.results import read_study
 
     study = optuna.create_study(study_name="young", directions=["maximize", "minimize"])
     empty = write_dashboard(study, tmp_path / "empty.html", studies_dir=tmp_path).read_text()
@@ -95,7 +96,7 @@ def test_page_of_a_study_that_has_only_begun(tmp_path):
     state, status, acc, macs, params, g = TRIALS[10]
     study.add_trial(make_trial(state, acc, macs, params, g, status))
     study.ask()  # a trial still running
-    h = history_data(study)
+    h = history_data(read_study(study))
     assert h.state == ("failed", "running") and h.best_so_far == (None, None)
     text = write_dashboard(study, tmp_path / "young.html", studies_dir=tmp_path).read_text()
     assert text.count('class="nas-plot"') == 1  # the history only
