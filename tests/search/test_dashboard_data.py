@@ -83,6 +83,7 @@ def test_page_data_reads_states_and_settings(view):
     assert (d.budget_macs, d.params_budget, d.min_macs, d.objectives) == (1000, None, 0, ("accuracy", "macs"))
     assert [n for n, r in enumerate(d.rows) if not r.within_budget] == [6, 9]
     assert d.latency_label == "" and all(r.latency_ms is None for r in d.rows)
+    assert d.chance == 0.1  # the settings name 10 classes
 
 
 def test_front_against_macs_is_exactly_the_non_dominated_set_within_budget(view):
