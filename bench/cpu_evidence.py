@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from edf_png import draw_edf  # noqa: E402  (bench/ is not a package)
-from search.edf import quantiles  # noqa: E402
+from search.report.edf import quantiles  # noqa: E402
 
 VAL_IMAGES = 5000  # the validation split nas run carves from CIFAR-10's 50,000 training images (10 %)
 TEST_IMAGES = 10000
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace, p: Protocol) -> Path:
     b = Bench(args.workdir)
     args.load_start = os.getloadavg()[0]  # with --machine: what else ran meanwhile
     spaces = [default_space(), "free"]
-    from search.baselines import YARDSTICKS
+    from search.run.baselines import YARDSTICKS
 
     b.log(plan_text(p, len(YARDSTICKS), args.rate))
     recipe = ["--data", args.data, "--budget", str(p.budget_macs), "--device", args.device]

@@ -8,7 +8,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from search.edf import edf_steps
+from search.report.edf import edf_steps
 
 COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14), (140, 86, 75))
 

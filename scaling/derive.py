@@ -2,7 +2,7 @@
 
 The paper's procedure (Tan & Le 2019, section 3.3): fix phi = 1, try every (alpha, beta, gamma)
 with alpha * beta^2 * gamma^2 close to 2, train each scaled model, keep the most accurate. The
-training is passed in as ``evaluate`` so this module stays pure; ``search.scale_study`` runs it as
+training is passed in as ``evaluate`` so this module stays pure; ``search.scale.derive`` runs it as
 an Optuna study.
 """
 

@@ -14,7 +14,7 @@ __version__ = "0.2.0"
 
 _HOME = {
     **dict.fromkeys(("SearchResult", "build", "cost", "decode", "describe", "encode", "genome", "run", "sample"), "api"),
-    **dict.fromkeys(("ConfigError", "RunConfig"), "run_config"),
+    **dict.fromkeys(("ConfigError", "RunConfig"), "config"),
 }
 
 __all__ = sorted(_HOME)

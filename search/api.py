@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from space import Genome
 
-from .run_config import ConfigError, RunConfig, make_budget, space_of
+from .config import ConfigError, RunConfig, make_budget, space_of
 
 Model = Genome | str  # a genome, a preset name, or a genome JSON file
 Callback = Callable[[Any, Any], None]  # Optuna's (study, frozen_trial): optuna-integration callbacks fit as is
@@ -133,7 +133,7 @@ class SearchResult:
     """A finished (or stopped) search: the Optuna study, its trials as a table, the best trial and the front."""
 
     study: Any  # the optuna.Study, live: resume it, plot it, hand it to optuna-dashboard
-    view: Any  # search.results.StudyView: the settings and one TrialRecord per trial
+    view: Any  # search.report.results.StudyView: the settings and one TrialRecord per trial
     trials: Any  # pandas.DataFrame, one row per trial (as trials.csv)
     best: Any  # TrialRecord of the most accurate complete trial within budget, or None
     front: tuple  # TrialRecords no other beats on both accuracy and MACs, by increasing MACs
@@ -158,8 +158,8 @@ def run(config: RunConfig, *, callbacks: Sequence[Callback] = (), train_fn: Call
     - ``enqueue``: genomes or presets trained first (a warm start; once per study, as ``--enqueue``);
     - ``baselines``: also train budget-matched hand designs (``--baselines``).
     """
-    from .results import best_trial, front, trials_table, write_results
-    from .runner import execute, prepare, stop_reason, warm_starts
+    from .report.results import best_trial, front, trials_table, write_results
+    from .run.runner import execute, prepare, stop_reason, warm_starts
 
     if not isinstance(config, RunConfig):
         raise ConfigError(f"config: expected a search.RunConfig, got {type(config).__name__}")

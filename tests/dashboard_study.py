@@ -13,7 +13,7 @@ from optuna.distributions import CategoricalDistribution, IntDistribution
 from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
-from search.results import read_study
+from search.report.results import read_study
 from search.study.record import record_attrs
 from search.study.schema import SETTINGS_KEY, StudySettings
 from space import Genome, Stage, Stem, arch_string

@@ -7,8 +7,7 @@ import json
 import sys
 from typing import Any
 
-from .common import FLOPS_NOTE, UsageError, add_output_args, positive_int, say
-from .common import add_search_args, config_from_args
+from .common import FLOPS_NOTE, UsageError, add_output_args, add_search_args, config_from_args, positive_int, say
 
 MIN_ARCHS = 3  # a rank correlation of fewer architectures says nothing
 MAX_ARCHS = 1000  # more would take longer to draw than to say no to, and far longer to train
@@ -61,14 +60,15 @@ def _check(args: argparse.Namespace) -> None:
 
 def run_calibrate(args: argparse.Namespace) -> int:
     """Train the architectures at every length (resuming what is stored), then print and store the correlations."""
-    from ..calibrate_study import accuracies, attach, length_config, sample_archs, study_name
-    from ..calibration import calibrate
+    from ..calibrate.studies import accuracies, attach, length_config, sample_archs, study_name
+    from ..report.calibration import calibrate
     from ..data import load_data
     from ..files import write_atomic
-    from ..results import CALIBRATION_KEY, read_study
+    from ..report.results import CALIBRATION_KEY, read_study
+    from ..config import VAL_FRACTION
     from ..study import SPLIT_SEED, open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
-    from ..runner import check_run, make_folder
+    from ..run.runner import check_run, make_folder
 
     _check(args)
     quiet_optuna()
@@ -123,7 +123,7 @@ def _arch(g: Any) -> str:
 
 def _train_length(cfg: Any, settings: Any, study: Any, genomes: list, data: Any, args: argparse.Namespace) -> str:
     """Train the architectures this length's study does not hold yet; why it stopped early ('' if it did not)."""
-    from ..calibrate_study import enqueue_missing, pending
+    from ..calibrate.studies import enqueue_missing, pending
     from ..study import run_workers
 
     for _ in range(3):  # a trial of a killed earlier run is marked interrupted by the workers, then enqueued again
@@ -155,7 +155,7 @@ def verdict(r: dict) -> str:
 
 def format_calibration(r: dict) -> str:
     """The human-readable calibration report."""
-    from ..calibration import MIN_MEANINGFUL
+    from ..report.calibration import MIN_MEANINGFUL
 
     full = r["full_epochs"]
     proxies = r["proxies"]

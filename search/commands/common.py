@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..run_config import default
+from ..config import default
 
 FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
               "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
@@ -157,7 +157,7 @@ def study_best(spec: str, studies_dir: str | Path = "studies", storage: str | No
     name = spec[len("study:"):]
     if not name:
         raise UsageError(f"{flag}study:NAME needs a study name")
-    from ..results import best_trial, read_study
+    from ..report.results import best_trial, read_study
 
     try:
         study, _ = load_study(name, storage, studies_dir)
@@ -203,6 +203,6 @@ def config_from_args(args: argparse.Namespace):
     """Validate the flags into a checked RunConfig (one clear error for the first bad one), as the API does."""
     from dataclasses import fields
 
-    from ..run_config import RunConfig
+    from ..config import RunConfig
 
     return RunConfig(**{f.name: getattr(args, f.name) for f in fields(RunConfig) if hasattr(args, f.name)}).checked()

@@ -253,8 +253,8 @@ def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -
 def _derive(args: argparse.Namespace, base: Genome, out) -> tuple[Genome, DeriveResult, int]:
     """Run the derive study; the base adapted to the data, the result, and the data's native size."""
     from ..data import load_data
-    from ..run_config import check_seed
-    from ..scale_study import derive_study, study_storage
+    from ..config import check_seed
+    from ..scale.derive import derive_study, study_storage
     from ..train import TrainConfig
 
     seed = args.seed or 0

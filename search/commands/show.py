@@ -25,7 +25,7 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print the study; rewrite its files only with --write (a read-only studies folder is fine to show)."""
-    from ..results import format_summary, read_study, summary, write_results
+    from ..report.results import format_summary, read_study, summary, write_results
     from ..study import StudyPaths
 
     if args.name is None:
@@ -53,7 +53,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 def list_all(args: argparse.Namespace) -> int:
     """One row per study: name, trials, best accuracy, last change, budget."""
-    from ..listing import format_rows, list_studies
+    from ..report.listing import format_rows, list_studies
 
     rows = list_studies(args.studies_dir, args.storage)
     if args.json:

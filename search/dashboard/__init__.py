@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ..files import clean_stale_temps, write_atomic
-from ..patterns import importance_caveat, importance_data
-from ..plots import chance_of, scaling_data
-from ..results import read_scaling, read_study
+from ..report.patterns import importance_caveat, importance_data
+from ..report.plots import chance_of, scaling_data
+from ..report.results import read_scaling, read_study
 from .page import SPLIT_NOTE, TOP_K, render_dashboard, render_overlay
 from .server import make_server
 

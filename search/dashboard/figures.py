@@ -1,4 +1,4 @@
-"""The dashboard's figures: each builder takes a NamedTuple from :mod:`search.plots` and only draws it.
+"""The dashboard's figures: each builder takes a NamedTuple from :mod:`search.report.plots` and only draws it.
 
 plotly is imported inside the builders. Each point carries its trial's key (the trial number, or
 ``study#number`` in an overlay) as ``customdata[0]``; the page's script uses it to find the trial.
@@ -11,10 +11,10 @@ from typing import Any, NamedTuple, Sequence
 
 from space.units import human
 
-from ..calibration import MIN_MEANINGFUL, CalibrationData
-from ..edf import EdfData
-from ..patterns import ImportanceData, PatternData
-from ..plots import MACS_LABEL, FrontData, HistoryData, OverlayData, ScalingData
+from ..report.calibration import MIN_MEANINGFUL, CalibrationData
+from ..report.edf import EdfData
+from ..report.patterns import ImportanceData, PatternData
+from ..report.plots import MACS_LABEL, FrontData, HistoryData, OverlayData, ScalingData
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 STATE_COLORS = {"complete": "#1f77b4", "pruned": "#ff7f0e", "rejected": "#7f7f7f", "failed": "#d62728",

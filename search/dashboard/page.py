@@ -17,12 +17,12 @@ from typing import Any, Sequence
 
 from space.units import human
 
-from ..calibration import calibration_data
-from ..edf import edf_data
-from ..patterns import ImportanceData, pattern_data
-from ..plots import (ScalingData, StudyData, TrialRow, best_trial, from_view, front_data, history_data, overlay_data,
-                     top_k)
-from ..results import StudyView
+from ..report.calibration import calibration_data
+from ..report.edf import edf_data
+from ..report.patterns import ImportanceData, pattern_data
+from ..report.plots import (ScalingData, StudyData, TrialRow, best_trial, from_view, front_data, history_data,
+                            overlay_data, top_k)
+from ..report.results import StudyView
 from ..status import CATEGORIES
 from ..study.schema import StudySettings
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,
@@ -147,7 +147,7 @@ def _note(text: str) -> str:
 def render_dashboard(view: StudyView, importance: ImportanceData | None, scaling: ScalingData | None,
                      top: int = TOP_K, storage_hint: str = "", chance: float | None = None,
                      importance_note: str = "") -> str:
-    """The whole dashboard page of one study (as :func:`search.results.read_study` read it) as HTML text.
+    """The whole dashboard page of one study (as :func:`search.report.results.read_study` read it) as HTML text.
 
     ``chance``, the accuracy of guessing (1 / classes), draws a dotted line on the fronts and the history;
     ``importance_note``, when given, replaces the importance plot (say why it is not drawn).

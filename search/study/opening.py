@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 import optuna
 
-from ..run_config import DEFAULT_TRIALS
+from ..config import DEFAULT_TRIALS
 from .internals import rename_study
-from .paths import sqlite_file
+from ..paths import sqlite_file
 from .schema import RUN_KEY, SETTINGS_KEY, StudySettings, read_settings
 from .storage import SearchError, open_storage, redact_url, storage_error, storage_lock, with_retry
 
 if TYPE_CHECKING:
-    from ..run_config import RunConfig
+    from ..config import RunConfig
 
 
 def make_sampler(cfg: RunConfig, stream: int) -> optuna.samplers.BaseSampler:

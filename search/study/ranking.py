@@ -1,7 +1,7 @@
 """Which trials answer the search's question, which is best, and when its first trials say nothing.
 
 Defined once over a study's budget and its trial records, so the worker loop (its progress line, its chance
-stop) and every reader (:mod:`search.results`) rank by the same rule without the writer importing the readers.
+stop) and every reader (:mod:`search.report.results`) rank by the same rule without the writer importing the readers.
 """
 
 from __future__ import annotations

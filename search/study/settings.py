@@ -6,12 +6,12 @@ import hashlib
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from ..run_config import VAL_FRACTION
+from ..config import VAL_FRACTION
 from ..train import TrainConfig, auto_recipe
 from .schema import StudySettings
 
 if TYPE_CHECKING:
-    from ..run_config import RunConfig
+    from ..config import RunConfig
 
 # TrainConfig fields that steer a run without changing what a trial means
 _NOT_SETTINGS = ("seed", "time_limit_s", "latency_batch_sizes", "eval_batch_size")

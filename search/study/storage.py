@@ -15,7 +15,7 @@ import optuna
 
 from ..status import Status
 from .internals import heartbeats, stale_trial_ids
-from .paths import sqlite_file
+from ..paths import sqlite_file
 from .record import record_attrs, write_record
 
 T = TypeVar("T")

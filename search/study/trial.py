@@ -15,7 +15,7 @@ from space import Genome, arch_string, build, complexity
 
 from ..status import Status
 from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
-from ..tuning import suggest_training
+from ..sampling.tuning import suggest_training
 from .record import ENQUEUED_KEY, ENQUEUED_PARAMS_KEY, TrialRecord, enqueued_of, record_attrs, write_record
 from .schema import StudySettings
 

@@ -28,7 +28,7 @@ from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, sto
 from .trial import Rejected, TrialContext, TrialFailed, TrainFn, enqueued_genome, run_trial
 
 if TYPE_CHECKING:
-    from ..run_config import RunConfig
+    from ..config import RunConfig
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
 PR_SET_PDEATHSIG = 1  # Linux prctl option: a signal the kernel sends this process when its parent dies

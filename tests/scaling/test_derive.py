@@ -96,7 +96,7 @@ def data():
 
 
 def _study(tmp_path, data, lines, epochs=1, grid=GRID, name="s"):
-    from search.scale_study import derive_study
+    from search.scale.derive import derive_study
     from search.train import TrainConfig
 
     storage = f"sqlite:///{tmp_path / 'study.db'}"
@@ -116,11 +116,12 @@ def test_derive_study_trains_each_network_once_and_resumes(tmp_path, data):
     assert [t.params for t in trials] == [{"alpha": 1.0, "beta": 1.0, "gamma": 1.4},
                                           {"alpha": 1.2, "beta": 1.1, "gamma": 1.15}]
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
-    assert [t.user_attrs["resolution"] for t in trials] == [24, 16]
-    assert [t.user_attrs["upsampled"] for t in trials] == [True, False]
+    assert [t.user_attrs["solved"]["resolution"] for t in trials] == [24, 16]
+    assert [t.user_attrs["solved"]["upsampled"] for t in trials] == [True, False]
     assert [t.user_attrs["params"] for t in trials] == [c.params for c in result.candidates[:2]]
-    assert trials[0].user_attrs["macs_ratio"] == pytest.approx(2.249804, abs=1e-6)
-    assert all(0 <= t.user_attrs["val_acc"] == t.value <= 1 for t in trials)
+    assert trials[0].user_attrs["solved"]["macs_ratio"] == pytest.approx(2.249804, abs=1e-6)
+    assert all(0 <= t.user_attrs["accuracy"] == t.value <= 1 for t in trials)
+    assert study.user_attrs["nas_settings"]["space"]["kind"] == "scale-derive"  # a study like a search's
     assert [c.val_acc for c in result.candidates] == [trials[0].value, trials[1].value, trials[1].value]
     assert result.chosen.val_acc == max(t.value for t in trials)
     assert study.user_attrs["chosen"]["alpha"] == result.chosen.alpha
@@ -151,5 +152,5 @@ def test_derive_study_retrains_interrupted_trials_and_refuses_other_settings(tmp
     assert lines[0] == "derive: 2 trials of an interrupted run marked failed; their candidates train again"
     states = [t.state.name for t in optuna.load_study(study_name="s", storage=storage).trials]
     assert states == ["COMPLETE", "FAIL", "FAIL", "COMPLETE"]
-    with pytest.raises(ValueError, match="'s' was run with other training settings; resume it with the same"):
+    with pytest.raises(ValueError, match=r"study 's' was started with other settings \(train.epochs: 1 -> 2\); rerun"):
         _study(tmp_path, data, [], epochs=2)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.baselines import adapt, baseline_genomes
+from search.run.baselines import adapt, baseline_genomes
 from search.budget import Budget
 from space import arch_string, complexity, preset
 

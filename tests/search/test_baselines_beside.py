@@ -3,8 +3,8 @@
 from dashboard_study import TRIALS, build_study, genome, make_trial
 from search.dashboard.figures import front_figure
 from search.dashboard.page import render_dashboard
-from search.plots import front_data, history_data
-from search.results import best_json, read_study, summary
+from search.report.plots import front_data, history_data
+from search.report.results import best_json, read_study, summary
 
 # a yardstick more accurate and cheaper than every searched trial (it would take the whole front were it searched),
 # and a weak one

@@ -6,7 +6,7 @@ import math
 import pytest
 from optuna.trial import TrialState
 
-from search.calibration import kendall_tau, spearman_rho
+from search.report.calibration import kendall_tau, spearman_rho
 from search.cli import main
 from tiny_search import TINY, load, run_args
 

@@ -7,11 +7,11 @@ import pytest
 from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
-from search.calibrate_study import (accuracies, attach, enqueue_missing, genome_key, length_config, pending,
+from search.calibrate.studies import (accuracies, attach, enqueue_missing, genome_key, length_config, pending,
                                     sample_archs, study_name, sync)
-from search.results import CALIBRATION_KEY, read_study
+from search.report.results import CALIBRATION_KEY, read_study
 from search.sampling import space_from_dict
-from search.run_config import RunConfig
+from search.config import RunConfig
 from search.study import StudyPaths, StudySettings
 from space import complexity
 from tiny_search import TINY

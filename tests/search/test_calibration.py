@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from search.calibration import (bootstrap_interval, calibrate, calibration_data, fidelity_line, kendall_tau,
+from search.report.calibration import (bootstrap_interval, calibrate, calibration_data, fidelity_line, kendall_tau,
                                 recommended, spearman_rho, ProxyFidelity)
 
 

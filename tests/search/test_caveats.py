@@ -5,9 +5,9 @@ from optuna.trial import TrialState, create_trial
 
 from dashboard_study import TRIALS, build_study, genome, make_trial
 from search.budget import Budget
-from search.results import format_summary
-from search.patterns import MIN_IMPORTANCE_TRIALS, importance_caveat
-from search.results import below_chance, read_study, summary
+from search.report.results import format_summary
+from search.report.patterns import MIN_IMPORTANCE_TRIALS, importance_caveat
+from search.report.results import below_chance, read_study, summary
 from search.study.schema import SETTINGS_KEY, StudySettings
 
 

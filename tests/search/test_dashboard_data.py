@@ -10,10 +10,10 @@ import optuna
 import pytest
 from optuna.trial import create_trial
 
-from search.patterns import importance_data, pattern_data
-from search.plots import (best_trial, from_view, front_data, history_data, overlay_data, pareto_front, scaling_data,
-                          top_k, trial_rows, within_budget)
-from search.results import read_study
+from search.report.patterns import importance_data, pattern_data
+from search.report.plots import (best_trial, from_view, front_data, history_data, overlay_data, pareto_front,
+                                 scaling_data, top_k, trial_rows, within_budget)
+from search.report.results import read_study
 from search.study.schema import SETTINGS_KEY
 from space import arch_string, complexity
 
@@ -211,7 +211,7 @@ def test_importances():
 
 
 def test_scaling_data(tmp_path):
-    from search.results import read_scaling
+    from search.report.results import read_scaling
 
     path = tmp_path / "scaling.json"
     assert read_scaling(path) is None

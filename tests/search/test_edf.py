@@ -5,8 +5,8 @@ import pytest
 from dashboard_study import build_study, genome, make_trial
 from search.dashboard.figures import edf_figure
 from search.dashboard.page import render_overlay
-from search.edf import edf_data, edf_steps, quantiles
-from search.results import read_study
+from search.report.edf import edf_data, edf_steps, quantiles
+from search.report.results import read_study
 
 # the complete trials within the 1000-MAC budget of the hand study score 0.92 0.90 0.85 0.80 0.80 0.75 0.70 0.60
 HAND_ERRORS = (0.08, 0.1, 0.15, 0.2, 0.2, 0.25, 0.3, 0.4)

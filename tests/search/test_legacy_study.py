@@ -8,8 +8,8 @@ from optuna.trial import TrialState, create_trial
 
 from dashboard_study import TRIALS, build_study
 from search.budget import Budget
-from search.plots import from_view
-from search.results import read_study
+from search.report.plots import from_view
+from search.report.results import read_study
 from search.status import Status
 from search.study.schema import SETTINGS_KEY
 

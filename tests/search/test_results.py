@@ -6,9 +6,9 @@ import optuna
 from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
-from search.results import (best_trial, chance_stop, counts, front, read_study, summary, trials_table,
+from search.report.results import (best_trial, chance_stop, counts, front, read_study, summary, trials_table,
                             write_results)
-from search.study.paths import StudyPaths
+from search.paths import StudyPaths
 from search.study.schema import SETTINGS_KEY, StudySettings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -82,7 +82,7 @@ def test_single_objective_front_is_the_best():
 
 
 def test_the_summary_says_below_chance_not_at_chance():
-    from search.results import format_summary
+    from search.report.results import format_summary
 
     # results.below_chance fills the key (beyond the noise, under 1 / classes); the summary only says it
     top = [{"trial": 0, "val_acc": 0.05, "at_chance": False, "below_chance": True, "params": 10, "macs": 20,

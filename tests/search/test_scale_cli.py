@@ -81,8 +81,8 @@ def test_study_base_resolves_best_json(tmp_path, capsys):
                              "--json"])
     assert rows[0]["params"] == 269_722 and rows[1]["params"] == 437_994
     # the study's dashboard reads the family from its folder
-    from search.plots import scaling_data
-    from search.results import read_scaling
+    from search.report.plots import scaling_data
+    from search.report.results import read_scaling
 
     d = scaling_data(read_scaling(folder / "scaling.json"))
     assert d.names == ("B0", "B1") and d.params == (269_722, 437_994) and d.resolution == (32, 40)

@@ -9,7 +9,7 @@ import torch
 
 import search
 from search.cli import main
-from search.tuning import TUNABLES, TuneError, tune_ranges
+from search.sampling.tuning import TUNABLES, TuneError, tune_ranges
 from tiny_search import counted, load, run_args
 
 DATA = "synthetic:120:8:3"

@@ -9,20 +9,14 @@ from space import PRESETS, build, complexity, preset
 
 IMAGENET = ["resnet18", "resnet34", "resnet50", "resnet101", "vgg16_bn", "mobilenet_v2", "efficientnet_b0",
             "regnet_x_400mf", "regnet_y_400mf"]
-EXPECTED_PARAMS = {"resnet18": 11_689_512, "resnet34": 21_797_672, "resnet50": 25_557_032,
-                   "resnet101": 44_549_160, "vgg16_bn": 138_365_992, "mobilenet_v2": 3_504_872,
-                   "efficientnet_b0": 5_288_548, "regnet_x_400mf": 5_495_976, "regnet_y_400mf": 4_344_144,
-                   "densenet121": 7_978_856, "googlenet": 6_624_904, "densenet_bc100": 769_210,
-                   "resnet20": 269_722, "resnet56": 853_018}
-# torchvision's GFLOPS column rounds to 0.414 and 0.402; a forward pass counts these multiply-adds exactly
-EXACT_MACS = {"regnet_x_400mf": 413_812_608, "regnet_y_400mf": 401_842_848}
+# each preset's exact numbers are pinned once, in golden_presets.json (test_golden.py); here they meet torchvision
 
 
 @pytest.mark.parametrize("name", IMAGENET)
 def test_imagenet_presets_equal_torchvision(name):
     reference = getattr(torchvision.models, name)(weights=None)
     cost = complexity(preset(name))
-    assert cost.params == sum(p.numel() for p in reference.parameters()) == EXPECTED_PARAMS[name]
+    assert cost.params == sum(p.numel() for p in reference.parameters())
     published_gmacs = torchvision.models.get_model_weights(name).DEFAULT.meta["_ops"]
     assert abs(cost.macs / 1e9 - published_gmacs) / published_gmacs < 0.01
 
@@ -34,25 +28,21 @@ def test_imagenet_preset_macs_equal_torchvision_forward(name):
     with counter, torch.no_grad():
         reference(torch.zeros(1, 3, 224, 224))
     assert complexity(preset(name)).macs == counter.get_total_flops() // 2
-    if name in EXACT_MACS:
-        assert complexity(preset(name)).macs == EXACT_MACS[name]
 
 
-# torchvision builds, 224 px: params, and MACs counted on a forward pass (GoogLeNet without its auxiliary heads)
-CONCATENATING = {"densenet121": ({}, 7_978_856, 2_834_161_664),
-                 "googlenet": ({"aux_logits": False, "init_weights": True}, 6_624_904, 1_498_376_192)}
+# torchvision's arguments to build them at 224 px (GoogLeNet without its auxiliary heads)
+CONCATENATING = {"densenet121": {}, "googlenet": {"aux_logits": False, "init_weights": True}}
 
 
 @pytest.mark.parametrize("name", list(CONCATENATING))
 def test_densenet121_and_googlenet_equal_torchvision(name):
-    kwargs, params, macs = CONCATENATING[name]
-    reference = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+    reference = getattr(torchvision.models, name)(weights=None, **CONCATENATING[name]).eval()
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
         reference(torch.zeros(1, 3, 224, 224))
     cost = complexity(preset(name))
-    assert cost.params == sum(p.numel() for p in reference.parameters()) == params
-    assert cost.macs == counter.get_total_flops() // 2 == macs
+    assert cost.params == sum(p.numel() for p in reference.parameters())
+    assert cost.macs == counter.get_total_flops() // 2
     published_gmacs = torchvision.models.get_model_weights(name).DEFAULT.meta["_ops"]
     assert abs(cost.macs / 1e9 - published_gmacs) / published_gmacs < 0.01
 
@@ -72,7 +62,7 @@ def test_cifar_densenet_bc_is_torchvisions_densenet_with_a_3x3_stem():
     # torchvision's DenseNet class at k = 12, 3 x 16 layers, 24 initial features differs only in its 7x7 first conv
     reference = torchvision.models.DenseNet(12, (16, 16, 16), 24, 4, num_classes=10)
     assert complexity(preset("densenet_bc100")).params == \
-        sum(p.numel() for p in reference.parameters()) - 24 * 3 * (7 * 7 - 3 * 3) == 769_210
+        sum(p.numel() for p in reference.parameters()) - 24 * 3 * (7 * 7 - 3 * 3)
 
 
 def test_googlenet_modules_are_torchvisions():
@@ -94,12 +84,12 @@ def test_regnet_y_squeezes_its_first_block_from_the_input_width():
 
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_every_preset_builds_with_the_counted_params(name):
-    assert sum(p.numel() for p in build(preset(name)).parameters()) == EXPECTED_PARAMS[name]
+    assert sum(p.numel() for p in build(preset(name)).parameters()) == complexity(preset(name)).params
 
 
 def test_cifar_resnets_follow_he_et_al():
     r20, r56 = complexity(preset("resnet20")), complexity(preset("resnet56"))
-    assert r20.macs == 40_551_040 and r56.macs == 125_485_696
+    assert (round(r20.params, -4), round(r56.params, -4)) == (270_000, 850_000)  # their Table 6: 0.27M, 0.85M
     assert (r20.output_stride, r20.stages[-1].size) == (4, 8)
     assert build(preset("resnet20"))(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
 

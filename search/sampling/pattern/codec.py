@@ -17,11 +17,12 @@ from space import BLOCK_FACTS, Genome, Stage, complexity
 from ...budget import Budget
 from ..base import DataShape, SpaceError
 from .draw import draw
+from .plan import expansion_param
 from .space import PatternSpace
 
 _TOP = {"stem": lambda g: g.stem.kind, "activation": lambda g: g.activation, "stages": lambda g: len(g.stages),
         "dropout": lambda g: g.head.dropout}  # params named after a genome field, and where the field is
-_STAGE_FIELDS = {f.name: f.name for f in fields(Stage)} | {"bottleneck_expansion": "expansion"}  # param -> field
+_STAGE_FIELDS = {f.name for f in fields(Stage)}  # stage params named after the field they hold
 _STAGE_PARAM = re.compile(r"s(\d+)_(\w+)$")
 _OTHERS = {"shortcut", "head_ratio", "target"}
 _TOLERANCE = 1e-9  # a float answer this close to a bound is inside it (ratios of whole widths)
@@ -67,15 +68,23 @@ def _answers(g: Genome) -> dict[str, Any]:
     a: dict[str, Any] = {name: get(g) for name, get in _TOP.items()} | {"target": 1.0}
     prev = g.stem.width
     for i, st in enumerate(g.stages):
-        a |= {f"s{i}_{f}": getattr(st, f) for f in ("stride", "block", "kernel", "expansion", "group_width", "se",
-                                                    "depth")}
-        a[f"s{i}_bottleneck_expansion"] = st.expansion
+        a |= {f"s{i}_{f}": getattr(st, f) for f in ("stride", "block", "kernel", "group_width", "se", "depth")}
+        if BLOCK_FACTS[st.block].expands:
+            a[expansion_param(i, BLOCK_FACTS[st.block])] = st.expansion
         a[f"s{i}_growth"] = st.width / prev
         prev = st.width
     shortcuts = [st.shortcut for st in g.stages if BLOCK_FACTS[st.block].residual == "always"]
     a["shortcut"] = shortcuts[0] if shortcuts else "projection"
     a["head_ratio"] = g.head.conv_width / g.stages[-1].width
     return a
+
+
+def _held_field(i: int, suffix: str) -> str:
+    """The Stage field the param ``s{i}_{suffix}`` holds ("" for none): expansion under any block's expansion
+    param, else the field it is named after."""
+    if any(f"s{i}_{suffix}" == expansion_param(i, facts) for facts in BLOCK_FACTS.values() if facts.expands):
+        return "expansion"
+    return suffix if suffix in _STAGE_FIELDS else ""
 
 
 def _difference(got: Any, want: Any, where: str = "genome") -> str:
@@ -123,9 +132,8 @@ def label_mismatches(params: dict[str, Any], g: Genome) -> list[str]:
             held = [_TOP[name](g)]
         elif name == "shortcut":
             held = [st.shortcut for st in g.stages if BLOCK_FACTS[st.block].residual == "always"]
-        elif m and m.group(2) in _STAGE_FIELDS:
-            i = int(m.group(1))
-            held = [getattr(g.stages[i], _STAGE_FIELDS[m.group(2)]) if i < len(g.stages) else None]
+        elif m and (field := _held_field(i := int(m.group(1)), m.group(2))):
+            held = [getattr(g.stages[i], field) if i < len(g.stages) else None]
         else:
             continue
         if any(h != value for h in held):

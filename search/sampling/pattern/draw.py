@@ -12,6 +12,7 @@ width, every stage a drawn ratio of it) is solved to the top of the budget.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from space import Genome
 
@@ -20,7 +21,9 @@ from ..base import DataShape, Extreme, Sampled, Suggest, pick_float, pick_int
 from ..solve import solve_size, target_budget
 from .plan import draw_plan, stems_for
 from .sizing import Plan, covering_last, covers, fits, floor_for, genome_at, largest, narrowest, size_range, smallest
-from .space import PatternSpace
+
+if TYPE_CHECKING:  # an annotation only: space.py imports the draw
+    from .space import PatternSpace
 
 BASE_WIDTH = 16  # width_mult is the solved stem width over this
 DEPTH_PILE = 4  # no stage this many times deeper than the deepest before it (the budget never piles blocks)

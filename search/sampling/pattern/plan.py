@@ -6,19 +6,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from space import BLOCK_FACTS, Stem, stem_size
+from space import BLOCK_FACTS, BlockFacts, Stem, stem_size
 
 from ...budget import Budget
 from ..base import DataShape, Suggest, pick, pick_float, pick_int
 from .sizing import Plan, fits, floor_for, largest_float, shallowest
-from .space import PatternSpace
+
+if TYPE_CHECKING:  # an annotation only: space.py imports the draw
+    from .space import PatternSpace
 
 FIRST_GROWTH = (0.5, 4.0)  # first stage's width over the stem's: MobileNetV2 halves it, ResNet-50 quadruples it
 FLAT_GROWTH = (1.0, 2.0)  # a stage that keeps the resolution may still widen (MobileNetV2, EfficientNet)
 LAST_MAP = (4, 8)  # halve until the last map is 4-8 px, as ResNet (7), CIFAR ResNets (8) and EfficientNet (7)
 AUTO_STEMS = ((127, ("cifar", "conv3x3")), (1 << 30, ("conv3x3", "resnet")))  # (largest input, stems)
 AUTO_STAGES = ((127, (3, 5)), (1 << 30, (4, 7)))  # (largest input, [min, max] stages)
+
+
+def expansion_param(i: int, facts: BlockFacts) -> str:
+    """Stage ``i``'s expansion param, named after the space's list its block draws from (singular): Optuna keeps
+    one list of choices per name, so blocks drawing from different lists need different names."""
+    return f"s{i}_{facts.expansions.removesuffix('s')}"
 
 
 def by_size(table: tuple, resolution: int) -> tuple:
@@ -89,9 +98,8 @@ def draw_plan(trial: Suggest, space: PatternSpace, data: DataShape, aim: Budget)
         facts = BLOCK_FACTS[block]
         kernels.append(pick(trial, f"s{i}_kernel", space.kernels))
         # an inverted residual expands its input, a bottleneck reduces its width: each block draws from the list
-        # its facts name, under that list's name (Optuna keeps one list of choices per name)
-        e = pick(trial, f"s{i}_{facts.expansions.removesuffix('s')}", getattr(space, facts.expansions)) \
-            if facts.expands else 1.0
+        # its facts name
+        e = pick(trial, expansion_param(i, facts), getattr(space, facts.expansions)) if facts.expands else 1.0
         groups.append(pick(trial, f"s{i}_group_width", space.group_widths) if facts.grouped and e == 1 else 0)
         se.append(pick(trial, f"s{i}_se", space.se))
         blocks.append(block)

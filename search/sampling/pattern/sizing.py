@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from scaling.compound import group_divisor, make_divisible
 from space import BLOCK_FACTS, Genome, GenomeError, Head, Stage, Stem, complexity
@@ -12,7 +12,9 @@ from space.rules import RF_COVERAGE
 
 from ...budget import Budget
 from ..base import DataShape
-from .space import PatternSpace
+
+if TYPE_CHECKING:  # an annotation only: space.py imports the draw
+    from .space import PatternSpace
 
 FALLBACK_WIDTH = 8  # the narrowest the solve goes where min_width cannot fit at all
 

@@ -11,6 +11,7 @@ from space.genome import SHORTCUTS
 from ..base import (DataShape, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset, check_unique,
                     space_dict, tuple_fields)
 from ...budget import Budget
+from .draw import draw, extremes
 
 # what the choice fields may hold, and the bounds of the [min, max] fields
 _ALLOWED = {"stems": STEM_KINDS, "blocks": BLOCK_KINDS, "kernels": KERNELS, "activations": ACTIVATIONS,
@@ -71,12 +72,8 @@ class PatternSpace:
 
     def sample(self, trial: Suggest, shape: DataShape, budget: Budget, objectives_count: int = 1) -> Sampled:
         """Draw a network, one decision per param, and solve its size into the budget (Infeasible when none fits)."""
-        from .draw import draw
-
         return draw(self, trial, DataShape(*shape), budget, objectives_count)
 
     def extremes(self, shape: DataShape) -> list:
         """The cheapest and costliest genomes per stem and block kind, for the feasible range."""
-        from .draw import extremes
-
         return extremes(self, DataShape(*shape))

@@ -3,10 +3,10 @@
 import pytest
 
 from dashboard_study import build_study, build_view
-from search.calibration import calibrate
+from search.report.calibration import calibrate
 from search.dashboard import render_dashboard
-from search.patterns import ImportanceData
-from search.results import CALIBRATION_KEY, read_study
+from search.report.patterns import ImportanceData
+from search.report.results import CALIBRATION_KEY, read_study
 from test_dashboard_page import figures
 
 NO_IMPORTANCE = ImportanceData(params=(), importances=(), method="")

@@ -87,8 +87,8 @@ def test_studies_dir_without_studies(tmp_path, capsys):
 
 def test_page_of_a_study_that_has_only_begun(tmp_path):
     from search.dashboard import write_dashboard
-    from search.plots import history_data
-    from search.results import read_study
+    from search.report.plots import history_data
+    from search.report.results import read_study
 
     study = optuna.create_study(study_name="young", directions=["maximize", "minimize"])
     empty = write_dashboard(study, tmp_path / "empty.html", studies_dir=tmp_path).read_text()

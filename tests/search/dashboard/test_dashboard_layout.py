@@ -3,8 +3,8 @@
 from dashboard_study import TRIALS, build_view
 from search.dashboard.figures import history_figure
 from search.dashboard.page import render_dashboard
-from search.patterns import ImportanceData
-from search.plots import history_data
+from search.report.patterns import ImportanceData
+from search.report.plots import history_data
 
 
 def test_the_history_axis_ticks_whole_trial_numbers():

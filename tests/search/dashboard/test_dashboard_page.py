@@ -9,7 +9,7 @@ from dashboard_study import TRIALS, build_study, build_view
 from search.dashboard import SPLIT_NOTE, render_dashboard
 from search.dashboard.figures import accuracy_range
 from search.commands.dashboard import study_stamp
-from search.patterns import ImportanceData
+from search.report.patterns import ImportanceData
 
 
 def figures(text):

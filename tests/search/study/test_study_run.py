@@ -200,7 +200,7 @@ def test_missing_data_and_no_budget(tmp_path, capsys):
 
 
 def test_default_study_names_say_data_and_budget():
-    from search.run_config import default_name as _default_name
+    from search.config import default_name as _default_name
 
     assert _default_name("cifar10", 400_000_000, None) == "cifar10-400M"
     assert _default_name("/d/cifar10-jpeg.tar.gz", 1_200_000_000, 5_000_000) == "cifar10-jpeg-1.2G-5Mparams"
@@ -208,7 +208,7 @@ def test_default_study_names_say_data_and_budget():
 
 
 def test_a_new_study_draws_the_same_data_and_split_whatever_the_worker_seed(tmp_path):
-    from search.runner import prepare
+    from search.run.runner import prepare
     from tiny_search import TINY
 
     from search import RunConfig

@@ -7,7 +7,7 @@ from optuna.trial import TrialState, create_trial
 
 from search.budget import Budget
 from search.status import Status
-from search.study.paths import StudyPaths
+from search.paths import StudyPaths
 from search.study.record import LEGACY_KEYS, TrialRecord, record_attrs, write_record
 from search.study.schema import SETTINGS_KEY, StudySettings, read_settings
 from space import preset

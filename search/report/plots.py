@@ -1,9 +1,9 @@
 """What a study dashboard plots, as pure functions from trials to NamedTuples (``dashboard`` only draws them).
 
-A function here that reads a study takes it as :func:`search.results.read_study` (the one reader) gives it,
-a :class:`StudyView`, never a live ``optuna.Study``; :func:`from_view` turns a view into the page's
+A function here that reads a study takes it as :func:`search.report.results.read_study` (the one reader)
+gives it, a :class:`StudyView`, never a live ``optuna.Study``; :func:`from_view` turns a view into the page's
 :class:`StudyData` (one :class:`TrialRow` per trial, plus the budgets and labels). Nothing here reads or
-writes files; :mod:`search.patterns` and :mod:`search.edf` take the same views.
+writes files; :mod:`search.report.patterns` and :mod:`search.report.edf` take the same views.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any, NamedTuple, Sequence
 
 from space import Genome
 
-from .budget import Budget
+from ..budget import Budget
 from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked
-from .study.record import TrialRecord
+from ..study.record import TrialRecord
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
@@ -152,7 +152,7 @@ def chance_of(view: StudyView) -> float | None:
 
 
 def from_view(view: StudyView) -> StudyData:
-    """The page data of a study already read by :func:`search.results.read_study`."""
+    """The page data of a study already read by :func:`search.report.results.read_study`."""
     b = view.budget
     return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs,
                      latency_label(view), trial_rows(view), chance_of(view))
@@ -192,7 +192,7 @@ def history_data(view: StudyView) -> HistoryData:
 
 
 def top_k(view: StudyView, k: int | None = None) -> tuple[TrialRow, ...]:
-    """The k best trials, in :func:`search.results.ranked` order (all trials when k is None)."""
+    """The k best trials, in :func:`search.report.results.ranked` order (all trials when k is None)."""
     if k is not None and k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
     return tuple(trial_row(r, view) for r in ranked(view)[:k])

@@ -3,7 +3,7 @@
 Pure functions: rank correlations from SciPy (Kendall tau-b and Spearman rho, both tie-aware), a seeded
 percentile bootstrap over the architectures, and :func:`calibrate`, which turns validation
 accuracies per training length into the JSON-ready record stored as the study attribute
-``search.results.CALIBRATION_KEY`` and in ``studies/NAME/calibration.json``. :func:`calibration_data` is
+``search.report.results.CALIBRATION_KEY`` and in ``studies/NAME/calibration.json``. :func:`calibration_data` is
 what the dashboard draws from that record; :func:`fidelity_line` is how ``nas run`` shows it.
 A tau of fewer than :data:`MIN_MEANINGFUL` architectures is marked as not meaningful and recommends nothing.
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .run_config import VAL_FRACTION, ConfigError
+from ..config import VAL_FRACTION, ConfigError
 
 Log = Callable[[str], None]
 
@@ -26,9 +26,9 @@ class Prepared:
 
 def prepare(cfg: Any) -> Prepared:
     """Check the device, load the data with the study's split, derive its settings; refuse what cannot work."""
-    from .data import in_memory, load_data
-    from .study import SPLIT_SEED, peek_settings, quiet_optuna, settings_for
-    from .train import resolve_device
+    from ..data import in_memory, load_data
+    from ..study import SPLIT_SEED, peek_settings, quiet_optuna, settings_for
+    from ..train import resolve_device
 
     quiet_optuna()
     resolve_device(cfg.device)  # "cuda" without a GPU fails here, before anything is written
@@ -42,8 +42,8 @@ def prepare(cfg: Any) -> Prepared:
 
 def check_run(cfg: Any, settings: Any, data: Any) -> list[str]:
     """Refuse what cannot work (ConfigError); return the warnings worth showing."""
-    from .sampling import DataShape, feasible_range, refusal
-    from .train import few_steps_warning
+    from ..sampling import DataShape, feasible_range, refusal
+    from ..train import few_steps_warning
 
     classes = data.num_classes
     if cfg.train.max_train_images is not None and cfg.train.max_train_images < classes:
@@ -73,7 +73,7 @@ def unreachable(cfg: Any, shape: Any) -> str | None:
 
     from space.units import human
 
-    from .sampling import dry_run
+    from ..sampling import dry_run
 
     b = cfg.budget
     if b.max_params is None and not b.min_macs:
@@ -92,7 +92,7 @@ def unreachable(cfg: Any, shape: Any) -> str | None:
 
 def make_folder(folder: Path) -> None:
     """Create the study folder (best.json and trials.csv go there whatever the storage), or say why not."""
-    from .files import probe_folder
+    from ..files import probe_folder
 
     try:
         probe_folder(folder)
@@ -121,7 +121,7 @@ def warm_starts(p: Prepared, genomes: Sequence[Any] = (), baselines: bool = Fals
 def stop_reason(view: Any, outcome: Any, cfg: Any) -> str:
     """Why a finished run stopped early: a callback's study.stop(), its first trials all at chance, or too many
     failures in a row ('' if it did none of these)."""
-    from .results import chance_stop
+    from ..report.results import chance_stop
 
     if outcome.stopped:
         return outcome.stopped
@@ -141,8 +141,8 @@ def warm_start(study: Any, wanted: Sequence[tuple[str, Any]], log: Log, space: A
     Returns how many were enqueued now."""
     from space import arch_string
 
-    from .sampling import PatternSpace, SpaceError, encode
-    from .study import baseline_of, enqueue_genome, enqueued_of, genome_key
+    from ..sampling import PatternSpace, SpaceError, encode
+    from ..study import baseline_of, enqueue_genome, enqueued_of, genome_key
 
     def params(g: Any) -> dict | None:  # only the pattern space encodes a genome as its params
         try:
@@ -169,8 +169,8 @@ def execute(p: Prepared, wanted: Sequence[tuple[str, Any]] = (), *, log: Log, ca
     """Open (or resume) the study, enqueue ``wanted``, run the workers; returns (study, StudyView, WorkOutcome).
 
     ``on_open(study, settings)`` runs once the study is open, before any trial (the CLI prints its header)."""
-    from .results import read_study
-    from .study import open_study, run_changes, run_workers
+    from ..report.results import read_study
+    from ..study import open_study, run_changes, run_workers
 
     if p.cfg.workers > 1 and (callbacks or train_fn is not None):
         raise ConfigError("callbacks and train_fn run in this process: use workers=1 with them")

@@ -15,13 +15,13 @@ from typing import Any, Sequence
 
 from space.units import human
 
-from .budget import Budget
-from .files import write_atomic
-from .status import CATEGORIES, Status
-from .study import ranking
-from .study.paths import StudyPaths
-from .study.record import TrialRecord, dumps
-from .study.schema import StudySettings, read_settings
+from ..budget import Budget
+from ..files import write_atomic
+from ..status import CATEGORIES, Status
+from ..study import ranking
+from ..paths import StudyPaths
+from ..study.record import TrialRecord, dumps
+from ..study.schema import StudySettings, read_settings
 
 CALIBRATION_KEY = "nas_calibration"
 

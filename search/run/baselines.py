@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 from space import Genome, Stem, complexity, preset
 
-from .budget import Budget
-from .sampling import scale_widths
+from ..budget import Budget
+from ..sampling import scale_widths
 
 @dataclass(frozen=True)
 class Yardstick:

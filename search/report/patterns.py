@@ -1,9 +1,9 @@
 """What a study says about design patterns: accuracy grouped by design choice, and Optuna's importances.
 
-Plot data only, like :mod:`search.plots`: from a :class:`~search.results.StudyView`, except the importances,
-which Optuna computes from the live study; nothing here reads or writes files. Design patterns are read from
-each trial's ``genome`` attribute, not from its Optuna parameters, so studies written by other tools work as
-long as they store a genome.
+Plot data only, like :mod:`search.report.plots`: from a :class:`~search.report.results.StudyView`, except
+the importances, which Optuna computes from the live study; nothing here reads or writes files. Design patterns
+are read from each trial's ``genome`` attribute, not from its Optuna parameters, so studies written by other
+tools work as long as they store a genome.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Callable, NamedTuple, Sequence
 from space import BLOCK_KINDS, STEM_KINDS
 
 from .results import StudyView, chance_stop
-from .study.record import TrialRecord
+from ..study.record import TrialRecord
 
 
 class PatternGroup(NamedTuple):
@@ -91,8 +91,8 @@ MIN_IMPORTANCE_TRIALS = 10  # fANOVA's forest on fewer complete trials ranks the
 def importance_caveat(view: StudyView) -> str:
     """Why a study's importances are not drawn, as one line ('' when they are): every trial at chance, or fewer
     than MIN_IMPORTANCE_TRIALS complete ones."""
-    from .run_config import default
-    from .study import Status
+    from ..config import default
+    from ..study import Status
 
     scored = [r for r in view.trials if r.at_chance is not None]
     if chance_stop(view, default("chance_stop")) or (scored and all(r.at_chance for r in scored)):

@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 from typing import Any, Sequence
 
-from .common import UsageError
+from ..common import UsageError
 
 
 def write_trained(folder: Path, model: Any, genome: Any, result: dict, formats: Sequence[str]) -> list[str]:
     """Write weights.pt, genome.json, result.json and each export into ``folder`` (atomically); file names."""
     import torch
 
-    from ..export import EXPORTS
-    from ..files import clean_stale_temps, write_atomic
+    from ...export import EXPORTS
+    from ...files import clean_stale_temps, write_atomic
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The steps of ``nas run`` around search.runner: the header, the warm starts its flags ask for, the report."""
+"""The steps of ``nas run`` around search.run.runner: the header, the warm starts its flags ask for, the report."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import json
 import sys
 from typing import Any
 
-from .common import say
+from ..common import say
 
 
 def dry_run(cfg: Any, settings: Any, n: int, as_json: bool) -> int:
     """Sample n genomes as the search would (trial k with the sampler ``nas run`` seeds for trial k, so they are
     the genomes a new study with these settings trains first, before any trial has finished); print the
     summary (and each sample's params and genome with --json); write nothing."""
-    from ..sampling import DataShape, dry_run as sample_dry
-    from ..study import make_sampler
+    from ...sampling import DataShape, dry_run as sample_dry
+    from ...study import make_sampler
 
     shape = DataShape(settings.resolution, settings.channels, settings.num_classes)
     report = sample_dry(cfg.space, shape, cfg.budget, len(settings.objectives), n, lambda k: make_sampler(cfg, k))
@@ -51,7 +51,7 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
              f"scored on the validation split ({len(data.val_y):,} images; the test split is not used)"]
     cal = view.calibration if view is not None else None
     if cal:
-        from ..calibration import fidelity_line
+        from ...report.calibration import fidelity_line
 
         lines.append(f"  {fidelity_line(cal, settings.epochs)}")
     return "\n".join(lines)
@@ -59,8 +59,8 @@ def header(cfg: Any, settings: Any, data: Any, view: Any) -> str:
 
 def _wanted(p: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
     """The --enqueue genomes and the --baselines, as (baseline name or "", genome) pairs."""
-    from ..runner import warm_starts
-    from .common import resolve_genome
+    from ...run.runner import warm_starts
+    from ..common import resolve_genome
 
     genomes = [resolve_genome(spec.strip(), p.cfg.studies_dir, p.cfg.storage, "--enqueue ")
                for spec in filter(None, (args.enqueue or "").split(","))]
@@ -69,10 +69,10 @@ def _wanted(p: Any, args: argparse.Namespace) -> list[tuple[str, Any]]:
 
 def run_and_report(p: Any, args: argparse.Namespace, header_fn: Any) -> int:
     """Open the study, run the workers, print the summary, then write the files."""
-    from ..calibrate_study import sync
-    from ..dashboard import write_dashboard
-    from ..results import chance_stop, format_summary, read_study, summary, write_results
-    from ..runner import execute, stop_reason
+    from ...calibrate.studies import sync
+    from ...dashboard import write_dashboard
+    from ...report.results import chance_stop, format_summary, read_study, summary, write_results
+    from ...run.runner import execute, stop_reason
 
     cfg = p.cfg
 

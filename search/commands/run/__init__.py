@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..run_config import OBJECTIVES, PRUNERS, SAMPLERS, DEFAULT_TRIALS, default
-from ..tuning import TUNABLES
-from .common import FLOPS_NOTE, add_output_args, add_search_args, config_from_args, positive_int
+from ...config import OBJECTIVES, PRUNERS, SAMPLERS, DEFAULT_TRIALS, default
+from ...sampling.tuning import TUNABLES
+from ..common import FLOPS_NOTE, add_output_args, add_search_args, config_from_args, positive_int
 
 
 def add(sub: argparse._SubParsersAction) -> None:
@@ -43,8 +43,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     """Run (or resume) the search; print the summary; write best.json, trials.csv and the dashboard."""
-    from ..runner import make_folder, prepare
-    from .run_steps import dry_run, header, run_and_report
+    from ...run.runner import make_folder, prepare
+    from .steps import dry_run, header, run_and_report
 
     p = prepare(config_from_args(args))
     if args.dry_run:

@@ -18,12 +18,12 @@ from optuna.trial import TrialState
 
 from space import Genome
 
-from .calibration import read_calibration
-from .results import CALIBRATION_KEY, StudyView
-from .run_config import RunConfig
-from .status import Status
-from .study import (StudyPaths, StudySettings, enqueue_genome, enqueued_of, genome_key, open_storage, peek_settings)
-from .study.record import status_of
+from ..report.calibration import read_calibration
+from ..report.results import CALIBRATION_KEY, StudyView
+from ..config import RunConfig
+from ..status import Status
+from ..study import (StudyPaths, StudySettings, enqueue_genome, enqueued_of, genome_key, open_storage, peek_settings)
+from ..study.record import status_of
 
 SUFFIX = ".calibrate-e"  # NAME.calibrate-e5: the calibration study of 5-epoch training
 
@@ -43,7 +43,7 @@ def length_config(cfg: RunConfig, epochs: int) -> RunConfig:
 def sample_archs(space: Any, settings: StudySettings, k: int, seed: int) -> list[Genome]:
     """``k`` distinct architectures within the budget, drawn as the search draws them (a random sampler seeded
     by ``seed``); the first k of a larger k are the same, so a rerun with more --archs only adds."""
-    from .sampling import DataShape, dry_run
+    from ..sampling import DataShape, dry_run
 
     shape = DataShape(settings.resolution, settings.channels, settings.num_classes)
     out: dict[str, Genome] = {}

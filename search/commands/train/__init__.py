@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from ..tuning import tuned_values
-from .common import (FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome,
+from ...sampling.tuning import tuned_values
+from ..common import (FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome,
                      study_best, writable_folder)
 
 
@@ -61,12 +61,12 @@ def run_train(args: argparse.Namespace) -> int:
     from space import arch_string, build, complexity
     from space.units import human
 
-    from ..data import load_data
-    from ..memory import check_fits, model_bytes
-    from ..run_config import check_seed, positive_number
-    from ..train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
-    from ..train.progress import step_bar
-    from .train_out import write_trained
+    from ...data import load_data
+    from ...memory import check_fits, model_bytes
+    from ...config import check_seed, positive_number
+    from ...train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
+    from ...train.progress import step_bar
+    from .output import write_trained
 
     genome = resolve_genome(args.model, args.studies_dir, args.storage)
     # what the study tuned with the genome (--tune), unless given here: study:NAME trains as its best trial did

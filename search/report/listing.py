@@ -38,7 +38,7 @@ def list_studies(studies_dir: str | Path, storage: str | None = None) -> list[St
     """Every study in ``storage``, or in the ``study.db`` files under ``studies_dir``, by name."""
     import optuna
 
-    from .study import open_storage, quiet_optuna
+    from ..study import open_storage, quiet_optuna
 
     quiet_optuna()
     urls = [storage] if storage else [f"sqlite:///{db.resolve()}" for db in sorted(Path(studies_dir).glob("*/study.db"))]

@@ -5,12 +5,16 @@ the candidate up among the study's finished trials, else enqueue it, train it wi
 engine and tell the study. Re-running with the same storage and study name therefore trains only
 the candidates still missing (a trial that crashed or was interrupted counts as missing), and the
 trials show in the dashboard with alpha, beta, gamma as parameters.
+
+The study is made, stored and resumed as a search's is: one StudySettings record (its space is the
+base genome), opened by ``search.study.open_study`` (a rerun with other settings is refused, naming
+each difference), and one TrialRecord per trial, whose ``solved`` field says how the candidate was scaled.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -18,16 +22,20 @@ import optuna
 import torch
 
 from scaling import GRID_STEP, TARGET, TOLERANCE, Candidate, Coefficients, DeriveResult, candidate_grid, derive
-from space import Genome, arch_string, build
+from space import Genome, build
 
-from .data import ImageData
-from .study import StudyPaths, genome_key
-from .train import TrainConfig, train_proxy
+from ..budget import Budget
+from ..data import ImageData
+from ..config import RunConfig
+from ..status import Status
+from ..study import (SPLIT_SEED, StudyPaths, StudySettings, TrialRecord, data_fingerprint, genome_key, open_study,
+                    quiet_optuna, record_genome, write_record)
+from ..train import TrainConfig, train_proxy
 
 STUDY_KIND = "scale-derive"
-# what a finished trial's score depends on: a study resumed with any of these changed would mix
-# scores of different experiments, so it is refused (the grid itself may change: new points train)
-_SETTINGS = ("kind", "base", "data", "train")
+CHOSEN_KEY = "chosen"  # the study attribute holding the chosen alpha, beta, gamma
+# the recipe fields a candidate's score does not depend on (its resolution is the candidate's own)
+_NOT_SETTINGS = ("resolution", "latency_batch_sizes", "time_limit_s", "eval_batch_size")
 
 
 def study_storage(studies_dir: str | Path, name: str) -> str:
@@ -41,24 +49,12 @@ def _key(alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:
     return round(alpha, 6), round(beta, 6), round(gamma, 6)
 
 
-def _settings(base: Genome, data: ImageData, cfg: TrainConfig) -> dict:
-    train = {k: v for k, v in cfg.__dict__.items() if k not in ("resolution", "latency_batch_sizes")}
-    return {"kind": STUDY_KIND, "base": base.to_json(indent=None), "data": repr(data),
-            "train": repr(sorted(train.items()))}
-
-
-def _check_settings(study, settings: dict) -> None:
-    attrs = study.user_attrs
-    if not attrs:
-        for k, v in settings.items():
-            study.set_user_attr(k, v)
-        return
-    for k in _SETTINGS:
-        if attrs.get(k) != settings[k]:
-            what = {"kind": "is not a scale-derive study", "base": "was run on another base genome",
-                    "data": "was run on other data", "train": "was run with other training settings"}[k]
-            raise ValueError(f"study {study.study_name!r} {what}; resume it with the same settings "
-                             "or pass a new --study name")
+def _settings(base: Genome, data: ImageData, cfg: TrainConfig) -> StudySettings:
+    """What a finished trial's score depends on: a rerun with any of it changed would mix the scores of different
+    experiments, so it is refused (the grid itself may change: new points train)."""
+    train = {k: v for k, v in asdict(cfg).items() if k not in _NOT_SETTINGS}
+    return StudySettings(Budget(), ("accuracy",), data.name, data_fingerprint(data), data.resolution, data.channels,
+                         data.num_classes, SPLIT_SEED, train=train, space={"kind": STUDY_KIND, "base": base.to_dict()})
 
 
 def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: str, storage: str,
@@ -71,10 +67,9 @@ def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: st
     """
     # bad target/tolerance/step fail before any storage is made
     grid = candidate_grid(target, tolerance, step) if grid is None else list(grid)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(study_name=study_name, storage=storage, direction="maximize",
-                                load_if_exists=True)
-    _check_settings(study, _settings(base, data, cfg))
+    quiet_optuna()
+    run = RunConfig(data=data.name, study=study_name, storage=storage, sampler="random", pruner="none")
+    study, _, _ = open_study(run, _settings(base, data, cfg))  # made, or resumed with the same settings only
     stale = _fail_leftovers(study)
     if stale:
         log(f"derive: {stale} trials of an interrupted run marked failed; their candidates train again")
@@ -82,7 +77,9 @@ def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: st
     done: dict[str, float | None] = {}
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
                                                       optuna.trial.TrialState.PRUNED)):
-        done[genome_key(Genome.from_dict(t.user_attrs["genome"]))] = t.value
+        r = TrialRecord.from_trial(t)
+        if r.genome is not None:
+            done[genome_key(r.genome)] = r.accuracy if r.status is Status.OK else None
     # fixed, generous ranges, so that trials of differently gridded runs of one study share one search space
     distributions = {k: optuna.distributions.FloatDistribution(1.0, max(top, *(getattr(c, k) for c in grid)))
                      for k, top in (("alpha", 4.0), ("beta", 2.0), ("gamma", 2.0))}
@@ -102,7 +99,7 @@ def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: st
     log(f"derive: trained {counter['trained']}, reused {counter['reused']} finished trials; "
         f"{len(grid) - counter['trained'] - counter['reused']} candidates round to a network already scored")
     c = result.chosen
-    study.set_user_attr("chosen", {"alpha": c.alpha, "beta": c.beta, "gamma": c.gamma, "val_acc": c.val_acc,
+    study.set_user_attr(CHOSEN_KEY, {"alpha": c.alpha, "beta": c.beta, "gamma": c.gamma, "val_acc": c.val_acc,
                                    "macs_ratio": c.macs_ratio})
     return result
 
@@ -125,10 +122,9 @@ def _train_trial(study, distributions: dict, c: Candidate, data: ImageData, cfg:
     trial = study.ask(distributions)
     assert _key(*(trial.params[k] for k in ("alpha", "beta", "gamma"))) == _key(c.alpha, c.beta, c.gamma)
     upsampled = c.resolution > data.resolution
-    for k, v in {"product": c.product, "macs_ratio": c.macs_ratio, "params": c.params, "macs": c.macs,
-                 "resolution": c.resolution, "upsampled": upsampled, "arch": arch_string(c.genome),
-                 "genome": c.genome.to_dict()}.items():
-        trial.set_user_attr(k, v)
+    record_genome(trial, c.genome, solved={"alpha": c.alpha, "beta": c.beta, "gamma": c.gamma, "product": c.product,
+                                           "macs_ratio": c.macs_ratio, "resolution": c.resolution,
+                                           "upsampled": upsampled})
     t0 = time.perf_counter()
     try:
         torch.manual_seed(cfg.seed)  # the same initial weights for a candidate on every run
@@ -137,14 +133,12 @@ def _train_trial(study, distributions: dict, c: Candidate, data: ImageData, cfg:
     except BaseException:
         study.tell(trial, state=optuna.trial.TrialState.FAIL)  # counts as missing: a re-run trains it again
         raise
-    trial.set_user_attr("status", res.status)
-    trial.set_user_attr("val_acc", res.val_acc)
-    trial.set_user_attr("train_seconds", res.train_seconds)
+    write_record(trial, status=res.status, reason=res.reason, accuracy=res.val_acc, train_seconds=res.train_seconds,
+                 epochs=res.epochs, history=[h["val_acc"] for h in res.history], device=res.device)
     where = f"res {c.resolution}" + (f" (upsampled from {data.resolution})" if upsampled else "")
     head = (f"trial {trial.number}: alpha={c.alpha:g} beta={c.beta:g} gamma={c.gamma:g} {where}, "
             f"MACs x{c.macs_ratio:.2f}")
-    if res.status != "ok" or res.val_acc is None:
-        trial.set_user_attr("reason", res.reason)
+    if res.status is not Status.OK or res.val_acc is None:
         study.tell(trial, state=optuna.trial.TrialState.PRUNED)  # a deterministic failure: not retried
         log(f"{head}: {res.status} ({res.reason})")
         return None

@@ -123,7 +123,7 @@ class RunConfig:
     @property
     def paths(self) -> Any:
         """The study folder's files (a search.study.StudyPaths)."""
-        from .study.paths import StudyPaths
+        from .paths import StudyPaths
 
         return StudyPaths.of(self.studies_dir, self.study)
 
@@ -188,7 +188,7 @@ def space_of(spec: Any) -> Any:
 def space_and_tune(spec: Any, names: str | tuple[str, ...] | None) -> tuple[Any, tuple]:
     """The space ``spec`` names and the tuned ranges ``names`` asks for, with the space file's ``tune:`` ranges
     (a top-level key read here, so the space loader never sees it)."""
-    from .tuning import TuneError, tune_ranges
+    from .sampling.tuning import TuneError, tune_ranges
 
     overrides = None
     where = "space"
