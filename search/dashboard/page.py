@@ -20,10 +20,11 @@ from space.units import human
 from ..report.calibration import calibration_data
 from ..report.edf import edf_data
 from ..report.patterns import ImportanceData, pattern_data
-from ..report.plots import ScalingData, StudyData, TrialRow, best_trial, front_data, history_data, overlay_data, top_k
-from ..report.results import CALIBRATION_KEY
+from ..report.plots import (ScalingData, StudyData, TrialRow, best_trial, from_view, front_data, history_data,
+                            overlay_data, top_k)
+from ..report.results import StudyView
 from ..status import CATEGORIES
-from ..study.schema import read_settings
+from ..study.schema import StudySettings
 from .figures import (IMPORTANCE_BARS, acc_text, calibration_figure, edf_figure, front_figure, history_figure, importance_figure,
                       overlay_figure, pattern_figure, scaling_figure)
 
@@ -118,7 +119,7 @@ def _trial_line(r: TrialRow, prefix: str = "") -> str:
     return " | ".join(b for b in bits if b)
 
 
-def _summary(d: StudyData) -> str:
+def _summary(d: StudyData, st: StudySettings | None) -> str:
     """The lines under the title: counts, objectives, budgets, settings, and what the numbers mean."""
     counts = {s: sum(r.state == s for r in d.rows) for s in CATEGORIES}
     parts = [f"{len(d.rows)} trials: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)]
@@ -129,7 +130,6 @@ def _summary(d: StudyData) -> str:
         parts.append(f"at least {human(d.min_macs)} MACs")
     if d.params_budget is not None:
         parts.append(f"params budget {human(d.params_budget)} ({d.params_budget:,})")
-    st = read_settings(d.attrs)  # the study's settings record (or its legacy attributes)
     settings = ", ".join(f"{k} {v}" for k, v in (("data", st.data), ("resolution", st.resolution),
                                                   ("epochs", st.epochs), ("tuned", ", ".join(st.tune)))
                          if v) if st else ""
@@ -144,17 +144,18 @@ def _note(text: str) -> str:
     return f'<p class="note">{html.escape(text)}</p>'
 
 
-def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: ScalingData | None,
+def render_dashboard(view: StudyView, importance: ImportanceData | None, scaling: ScalingData | None,
                      top: int = TOP_K, storage_hint: str = "", chance: float | None = None,
                      importance_note: str = "") -> str:
-    """The whole dashboard page of one study as HTML text.
+    """The whole dashboard page of one study (as :func:`search.report.results.read_study` read it) as HTML text.
 
     ``chance``, the accuracy of guessing (1 / classes), draws a dotted line on the fronts and the history;
     ``importance_note``, when given, replaces the importance plot (say why it is not drawn).
     """
+    d = from_view(view)
     page = _Page()
     page.add("<h2>Pareto front</h2>")
-    fronts = [front_data(d, x) for x in ("macs", "params", "latency") if x != "latency" or d.latency_label]
+    fronts = [front_data(view, x) for x in ("macs", "params", "latency") if x != "latency" or d.latency_label]
     fronts = [f for f in fronts if f.x]
     if fronts:
         titles = {"macs": "accuracy vs MACs", "params": "accuracy vs params", "latency": "accuracy vs latency"}
@@ -166,12 +167,12 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
         page.add(_note("no complete trial yet"))
     page.add("<h2>History</h2>")
     if d.rows:
-        page.add(page.plot(history_figure(history_data(d), chance), 420))
+        page.add(page.plot(history_figure(history_data(view), chance), 420))
     else:
         page.add(_note("no trials yet"))
-    _edf_section(page, [d])
+    _edf_section(page, [view])
     page.add("<h2>Design patterns</h2>")
-    patterns = pattern_data(d)
+    patterns = pattern_data(view)
     if any(f.groups for f in patterns.factors):
         page.add(page.plot(pattern_figure(patterns), 400))
         page.add(_note("A trial whose stages mix block types or kernel sizes counts under each one it uses; "
@@ -187,7 +188,7 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
         page.add(_note("parameter importances: not computable yet (they need two or more complete trials, "
                        "and parameters that vary)"))
     page.add("<h2>Best trial</h2>")
-    best = best_trial(d)
+    best = best_trial(view)
     if best is None:
         page.add(_note("no complete trial within budget yet"))
     else:
@@ -195,13 +196,13 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
         # one above the other at full width: side by side, the shape-flow table's long rows were cut off
         page.add(f'<div><b>shape flow (nas describe)</b><pre id="best-describe">{html.escape(best.describe_text)}</pre>'
                  f'</div><div><b>genome JSON</b><pre id="best-genome">{html.escape(best.genome_json)}</pre></div>')
-    ranked = top_k(d, top)
+    ranked = top_k(view, top)
     page.add(f"<h2>Trials (top {len(ranked)} of {len(d.rows)}; click a header to sort)</h2>")
     page.add(_trials_table(ranked, bool(d.latency_label)))
     if scaling is not None:
         page.add("<h2>Scaling</h2>")
         page.add(page.plot(scaling_figure(scaling), 420))
-    calibration = calibration_data(d.attrs.get(CALIBRATION_KEY))
+    calibration = calibration_data(view.calibration)
     if calibration is not None and calibration.panels:
         page.add("<h2>Proxy fidelity</h2>")
         page.add(page.plot(calibration_figure(calibration), 400))
@@ -211,12 +212,12 @@ def render_dashboard(d: StudyData, importance: ImportanceData | None, scaling: S
         page.add(_note(f"This is a plain Optuna study; optuna-dashboard opens it too: "
                        f"optuna-dashboard {storage_hint}"))
     trials = {str(r.number): _trial_line(r) for r in d.rows}
-    return page.render(f"nas study {d.name}", _summary(d), trials)
+    return page.render(f"nas study {d.name}", _summary(d, view.settings), trials)
 
 
-def _edf_section(page: _Page, studies: Sequence[StudyData]) -> None:
+def _edf_section(page: _Page, views: Sequence[StudyView]) -> None:
     """The error distribution of each study's space (drawn once some space has two complete trials)."""
-    d = edf_data(studies)
+    d = edf_data(views)
     if any(len(e) > 1 for e in d.errors):
         page.add("<h2>Error distribution</h2>")
         page.add(page.plot(edf_figure(d), 400))
@@ -224,18 +225,19 @@ def _edf_section(page: _Page, studies: Sequence[StudyData]) -> None:
                        "at most x; a curve further left and steeper is a better space. Dashed: the baselines."))
 
 
-def render_overlay(studies: Sequence[StudyData]) -> str:
-    """The overlay page of several studies' fronts as HTML text."""
+def render_overlay(views: Sequence[StudyView]) -> str:
+    """The overlay page of several studies' fronts (each as read_study read it) as HTML text."""
+    studies = [from_view(v) for v in views]
     page = _Page()
     page.add("<h2>Pareto fronts</h2>")
-    overlays = [overlay_data(studies, x) for x in ("macs", "params")]
+    overlays = [overlay_data(views, x) for x in ("macs", "params")]
     if any(f.x for o in overlays for f in o.fronts):
         page.add('<div class="grid">' + "".join(
             page.plot(overlay_figure(o, f"accuracy vs {'MACs' if o.fronts[0].x_name == 'macs' else 'params'}"))
             for o in overlays) + "</div>")
     else:
         page.add(_note("none of the studies has a complete trial yet"))
-    _edf_section(page, studies)
+    _edf_section(page, views)
     page.add("<h2>Studies</h2>")
     head = "".join(f"<th{' class=text' if h == 'study' else ''}>{h}</th>"
                    for h in ("study", "trials", "complete", "front", "best accuracy", "MACs budget", "params budget"))

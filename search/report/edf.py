@@ -1,7 +1,7 @@
 """Empirical distribution functions of validation error (RegNet's way of comparing design spaces), as pure data.
 
 One curve per space of each study (a study's searched trials are of its space; ``--baselines`` trials are
-yardsticks, kept apart as single named errors). :func:`edf_data` reads the dashboard's :class:`StudyData`;
+yardsticks, kept apart as single named errors). :func:`edf_data` reads studies as :class:`StudyView`s;
 :func:`edf_steps` and :func:`quantiles` are shared with ``bench/cpu_evidence.py``.
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import NamedTuple, Sequence
 
-from .plots import StudyData, as_data
-from ..study.schema import read_settings
+from .results import StudyView
 
 
 class EdfData(NamedTuple):
@@ -47,24 +46,23 @@ def quantiles(xs: Sequence[float]) -> tuple[float, float, float, float, float]:
     return s[0], q1, q2, q3, s[-1]
 
 
-def space_name(d: StudyData) -> str:
+def space_name(view: StudyView) -> str:
     """The space a study's searched trials were drawn from, as ``--space`` names it ("custom" for a file's)."""
-    settings = read_settings(d.attrs)
+    settings = view.settings
     if settings is None or not settings.space:
         return "unknown"  # a study of another tool, or of a version that did not store its space
     return str(settings.space.get("kind") or "custom")
 
 
-def edf_data(studies: Sequence) -> EdfData:
+def edf_data(views: Sequence[StudyView]) -> EdfData:
     """The EDF of validation error of each study's space (complete trials within budget), baselines apart."""
-    data = [as_data(s) for s in studies]
     names, errors, baselines = [], [], []
-    for d in data:
-        done = [r for r in d.rows if r.state == "complete" and r.accuracy is not None and r.within_budget]
+    for v in views:
+        done = [r for r in v.trials if r.category == "complete" and r.accuracy is not None and v.within(r)]
         searched = sorted(round(1 - r.accuracy, 6) for r in done if not r.baseline)
         if searched:
-            names.append(f"{d.name}: {space_name(d)}" if len(data) > 1 else space_name(d))
+            names.append(f"{v.name}: {space_name(v)}" if len(views) > 1 else space_name(v))
             errors.append(tuple(searched))
-        prefix = f"{d.name}: " if len(data) > 1 else ""
+        prefix = f"{v.name}: " if len(views) > 1 else ""
         baselines += [(prefix + r.baseline, round(1 - r.accuracy, 6)) for r in done if r.baseline]
     return EdfData(tuple(names), tuple(errors), tuple(baselines))

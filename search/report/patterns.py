@@ -1,8 +1,9 @@
 """What a study says about design patterns: accuracy grouped by design choice, and Optuna's importances.
 
-Plot data only, like :mod:`search.report.plots` (whose rows it reads); nothing here reads or writes files. Design
-patterns are read from each trial's ``genome`` attribute, not from its Optuna parameters, so studies written
-by other tools work as long as they store a genome.
+Plot data only, like :mod:`search.report.plots`: from a :class:`~search.report.results.StudyView`, except
+the importances, which Optuna computes from the live study; nothing here reads or writes files. Design patterns
+are read from each trial's ``genome`` attribute, not from its Optuna parameters, so studies written by other
+tools work as long as they store a genome.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Callable, NamedTuple, Sequence
 
 from space import BLOCK_KINDS, STEM_KINDS
 
-from .plots import TrialRow, as_data
+from .results import StudyView, chance_stop
+from ..study.record import TrialRecord
 
 
 class PatternGroup(NamedTuple):
@@ -67,13 +69,13 @@ _FACTORS: tuple[tuple[str, str, Callable[[dict], set], Sequence], ...] = (
 )
 
 
-def pattern_data(study) -> PatternData:
+def pattern_data(view: StudyView) -> PatternData:
     """Accuracy of complete trials grouped by block type, SE on/off, kernel, stem and number of stages."""
-    rows = [r for r in as_data(study).rows if r.state == "complete" and r.accuracy is not None
+    rows = [r for r in view.trials if r.category == "complete" and r.accuracy is not None
             and isinstance(r.genome, dict) and isinstance(r.genome.get("stages"), list)]
     factors = []
     for name, title, labels_of, known in _FACTORS:
-        groups: dict[str, list[TrialRow]] = {}
+        groups: dict[str, list[TrialRecord]] = {}
         for r in rows:
             for label in labels_of(r.genome):
                 groups.setdefault(label, []).append(r)
@@ -86,10 +88,9 @@ def pattern_data(study) -> PatternData:
 MIN_IMPORTANCE_TRIALS = 10  # fANOVA's forest on fewer complete trials ranks the parameters by noise
 
 
-def importance_caveat(view) -> str:
+def importance_caveat(view: StudyView) -> str:
     """Why a study's importances are not drawn, as one line ('' when they are): every trial at chance, or fewer
     than MIN_IMPORTANCE_TRIALS complete ones."""
-    from .results import chance_stop
     from ..config import default
     from ..study import Status
 
@@ -105,6 +106,7 @@ def importance_caveat(view) -> str:
 
 def importance_data(study) -> ImportanceData:
     """Optuna's importances of the parameters for accuracy (fANOVA with scikit-learn, else PED-ANOVA)."""
+    # the live optuna.Study, not a StudyView: Optuna's evaluators read the trials' distributions, which a view lacks
     import optuna
     from optuna.trial import TrialState
 

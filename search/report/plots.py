@@ -1,9 +1,9 @@
 """What a study dashboard plots, as pure functions from trials to NamedTuples (``dashboard`` only draws them).
 
-A study is read by :func:`search.report.results.read_study` (the one reader) and turned into :class:`StudyData`
-(one :class:`TrialRow` per trial, plus the budgets and objectives); every other function here accepts
-either a live ``optuna.Study`` or that ``StudyData``, so tests can build either without training anything.
-Nothing here reads or writes files; :mod:`search.report.patterns` groups the same rows by design choice.
+A function here that reads a study takes it as :func:`search.report.results.read_study` (the one reader)
+gives it, a :class:`StudyView`, never a live ``optuna.Study``; :func:`from_view` turns a view into the page's
+:class:`StudyData` (one :class:`TrialRow` per trial, plus the budgets and labels). Nothing here reads or
+writes files; :mod:`search.report.patterns` and :mod:`search.report.edf` take the same views.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Any, NamedTuple, Sequence
 from space import Genome
 
 from ..budget import Budget
-from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked, read_study
+from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked
+from ..study.record import TrialRecord
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
@@ -39,7 +40,7 @@ class TrialRow(NamedTuple):
 
 
 class StudyData(NamedTuple):
-    """A study read once: its settings and one row per trial, in trial-number order."""
+    """A study's page data: its settings and one row per trial, in trial-number order."""
 
     name: str
     directions: tuple[str, ...]  # "maximize" / "minimize" per objective
@@ -48,11 +49,8 @@ class StudyData(NamedTuple):
     params_budget: int | None
     min_macs: int  # the lower MACs bound (--min-budget), 0 when unset
     latency_label: str  # e.g. "latency (ms, batch 1)"; "" when no trial measured latency
-    attrs: dict  # the study's user attributes, as stored
     rows: tuple[TrialRow, ...]
     chance: float | None = None  # 1 / classes, when the study's settings name the classes
-    ranking: tuple[int, ...] = ()  # trial numbers, best first, as search.report.results.ranked orders them
-    best: int | None = None  # the number of search.report.results.best_trial, None when no trial answers the search
 
 
 class FrontData(NamedTuple):
@@ -129,84 +127,85 @@ def _float_or_none(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
 
-def from_view(view: StudyView) -> StudyData:
-    """The dashboard's rows of a study already read by :func:`search.report.results.read_study`."""
-    latency_objective = view.objectives[1:] == ("latency",)
-    rows = tuple(TrialRow(r.number, r.category, r.status.value, r.reason, r.accuracy, r.params, r.macs,
-                          latency_of(r, view), r.arch, r.genome, view.within(r), r.baseline) for r in view.trials)
-    label = "latency (ms, the search's objective)" if latency_objective else "latency (ms, batch 1)"
-    if not any(r.latency_ms is not None for r in rows):
-        label = ""
-    b = view.budget
+def trial_row(r: TrialRecord, view: StudyView) -> TrialRow:
+    """One trial of a study as the dashboard shows it."""
+    return TrialRow(r.number, r.category, r.status.value, r.reason, r.accuracy, r.params, r.macs,
+                    latency_of(r, view), r.arch, r.genome, view.within(r), r.baseline)
+
+
+def trial_rows(view: StudyView) -> tuple[TrialRow, ...]:
+    """Every trial of a study as the dashboard shows it, in trial-number order."""
+    return tuple(trial_row(r, view) for r in view.trials)
+
+
+def latency_label(view: StudyView) -> str:
+    """The latency axis's title: the search's objective, else the batch-1 figure ("" when no trial has one)."""
+    if not any(latency_of(r, view) is not None for r in view.trials):
+        return ""
+    return "latency (ms, the search's objective)" if view.objectives[1:] == ("latency",) else "latency (ms, batch 1)"
+
+
+def chance_of(view: StudyView) -> float | None:
+    """The accuracy of guessing, 1 / classes, when the study's settings name the classes."""
     classes = view.settings.num_classes if view.settings is not None else 0
-    best = best_record(view)
-    return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs, label,
-                     view.attrs, rows, 1 / classes if classes else None, tuple(r.number for r in ranked(view)),
-                     None if best is None else best.number)
+    return 1 / classes if classes else None
 
 
-def study_data(study) -> StudyData:
-    """Read an Optuna study (through the one reader) into the dashboard's rows."""
-    return from_view(read_study(study))
+def from_view(view: StudyView) -> StudyData:
+    """The page data of a study already read by :func:`search.report.results.read_study`."""
+    b = view.budget
+    return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs,
+                     latency_label(view), trial_rows(view), chance_of(view))
 
 
-def as_data(study) -> StudyData:
-    """A live study read into StudyData, or StudyData as it is."""
-    return study if isinstance(study, StudyData) else study_data(study)
-
-
-def front_data(study, x: str = "macs") -> FrontData:
+def front_data(view: StudyView, x: str = "macs") -> FrontData:
     """Accuracy against ``x`` (macs, params or latency) of the complete trials, front flagged, budget applied."""
     if x not in X_LABELS:
         raise ValueError(f"x is one of {', '.join(X_LABELS)}, got {x!r}")
-    data = as_data(study)
     field = "latency_ms" if x == "latency" else x
-    rows = [r for r in data.rows if r.state == "complete" and r.accuracy is not None
+    rows = [r for r in trial_rows(view) if r.state == "complete" and r.accuracy is not None
             and getattr(r, field) is not None]
     xs = tuple(float(getattr(r, field)) for r in rows)
     acc = tuple(r.accuracy for r in rows)
     # only networks that fit the budget compete: an over-budget one is no answer to the search's question
     points = [(a, c) if r.within_budget and not r.baseline else (None, None) for r, a, c in zip(rows, acc, xs)]
-    budget = {"macs": data.budget_macs, "params": data.params_budget, "latency": None}[x]
-    label = (data.latency_label or X_LABELS[x]) if x == "latency" else X_LABELS[x]
+    b = view.budget
+    budget = {"macs": b.max_macs, "params": b.max_params, "latency": None}[x]
+    label = (latency_label(view) or X_LABELS[x]) if x == "latency" else X_LABELS[x]
     return FrontData(x, label, tuple(r.number for r in rows), xs, acc, tuple(r.arch for r in rows),
                      tuple(r.params for r in rows), tuple(r.macs for r in rows),
                      pareto_front(points, ("maximize", "minimize")), tuple(r.within_budget for r in rows),
                      None if budget is None else float(budget),
-                     float(data.min_macs) if x == "macs" and data.min_macs else None, tuple(r.baseline for r in rows))
+                     float(b.min_macs) if x == "macs" and b.min_macs else None, tuple(r.baseline for r in rows))
 
 
-def history_data(study) -> HistoryData:
+def history_data(view: StudyView) -> HistoryData:
     """Each trial's accuracy and state in trial order, and the best accuracy so far."""
-    data = as_data(study)
+    rows = trial_rows(view)
     best, running = None, []
-    for r in data.rows:
+    for r in rows:
         if r.state == "complete" and r.within_budget and r.accuracy is not None and not r.baseline:
             best = r.accuracy if best is None else max(best, r.accuracy)
         running.append(best)
-    rows = data.rows
     return HistoryData(tuple(r.number for r in rows), tuple(r.accuracy for r in rows), tuple(r.state for r in rows),
                        tuple(r.reason for r in rows), tuple(r.arch for r in rows), tuple(running))
 
 
-def top_k(study, k: int | None = None) -> tuple[TrialRow, ...]:
+def top_k(view: StudyView, k: int | None = None) -> tuple[TrialRow, ...]:
     """The k best trials, in :func:`search.report.results.ranked` order (all trials when k is None)."""
     if k is not None and k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    data = as_data(study)
-    by_number = {r.number: r for r in data.rows}
-    rows = [by_number[n] for n in data.ranking]
-    return tuple(rows if k is None else rows[:k])
+    return tuple(trial_row(r, view) for r in ranked(view)[:k])
 
 
-def best_trial(study) -> BestTrial | None:
+def best_trial(view: StudyView) -> BestTrial | None:
     """The most accurate complete trial within budget (fewer MACs breaks ties), described; None if none."""
     from space.report import describe, describe_text
 
-    data = as_data(study)
-    if data.best is None:
+    best = best_record(view)
+    if best is None:
         return None
-    row = next(r for r in data.rows if r.number == data.best)
+    row = trial_row(best, view)
     if row.genome is None:
         return BestTrial(row, "", (), "")
     try:
@@ -231,7 +230,6 @@ def scaling_data(items: Any, where: str = "scaling.json") -> ScalingData:
                        tuple(_float_or_none(v.get("val_acc")) for v in items))
 
 
-def overlay_data(studies: Sequence, x: str = "macs") -> OverlayData:
+def overlay_data(views: Sequence[StudyView], x: str = "macs") -> OverlayData:
     """The accuracy-against-``x`` data of several studies, each with its own front and budget."""
-    data = [as_data(s) for s in studies]
-    return OverlayData(tuple(d.name for d in data), tuple(front_data(d, x) for d in data))
+    return OverlayData(tuple(v.name for v in views), tuple(front_data(v, x) for v in views))

@@ -8,15 +8,16 @@ import re
 
 import optuna
 import pytest
-from optuna.distributions import CategoricalDistribution, IntDistribution
-from optuna.trial import TrialState, create_trial
+from optuna.trial import create_trial
 
 from search.report.patterns import importance_data, pattern_data
-from search.report.plots import (best_trial, front_data, history_data, overlay_data, pareto_front, scaling_data, study_data,
-                          top_k, within_budget)
-from space import Genome, Stage, Stem, arch_string, complexity
+from search.report.plots import (best_trial, from_view, front_data, history_data, overlay_data, pareto_front,
+                                 scaling_data, top_k, trial_rows, within_budget)
+from search.report.results import read_study
+from search.study.schema import SETTINGS_KEY
+from space import arch_string, complexity
 
-from dashboard_study import DISTRIBUTIONS, TRIALS, build_study, genome, make_trial
+from dashboard_study import DISTRIBUTIONS, TRIALS, build_study, build_view, genome, make_trial, settings
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -24,8 +25,8 @@ optuna.logging.set_verbosity(optuna.logging.WARNING)
 FRONT_MACS = {0, 1, 3, 4, 11}
 FRONT_PARAMS = {7, 0, 2, 3, 5, 4, 11}  # 1 (0.80, 30) is dominated by 3 (0.80, 20); 6 is over the MACs budget
 @pytest.fixture(scope="module")
-def study():
-    return build_study()
+def view():
+    return build_view()
 
 
 # ---- pareto_front --------------------------------------------------------------------------------------------
@@ -73,8 +74,8 @@ def test_within_budget():
     assert within_budget(500, 1, 1000, None, min_macs=500) and not within_budget(499, 1, 1000, None, min_macs=500)
 
 
-def test_study_data_reads_states_and_attrs(study):
-    d = study_data(study)
+def test_page_data_reads_states_and_settings(view):
+    d = from_view(view)
     assert [r.number for r in d.rows] == list(range(12))
     assert [r.state for r in d.rows] == [TRIALS[n][0] for n in range(12)]
     assert d.rows[10].status == "oom" and d.rows[10].reason == "oom here"
@@ -82,10 +83,11 @@ def test_study_data_reads_states_and_attrs(study):
     assert (d.budget_macs, d.params_budget, d.min_macs, d.objectives) == (1000, None, 0, ("accuracy", "macs"))
     assert [n for n, r in enumerate(d.rows) if not r.within_budget] == [6, 9]
     assert d.latency_label == "" and all(r.latency_ms is None for r in d.rows)
+    assert d.chance == 0.1  # the settings name 10 classes
 
 
-def test_front_against_macs_is_exactly_the_non_dominated_set_within_budget(study):
-    f = front_data(study, "macs")
+def test_front_against_macs_is_exactly_the_non_dominated_set_within_budget(view):
+    f = front_data(view, "macs")
     complete = [n for n in range(12) if TRIALS[n][0] == "complete"]
     assert f.numbers == tuple(complete)
     assert f.x == tuple(float(TRIALS[n][3]) for n in complete)
@@ -97,43 +99,41 @@ def test_front_against_macs_is_exactly_the_non_dominated_set_within_budget(study
     assert f.arch[0] == arch_string(TRIALS[0][5]) and f.params[4] == 50
 
 
-def test_front_against_params(study):
-    f = front_data(study, "params")
+def test_front_against_params(view):
+    f = front_data(view, "params")
     assert {n for n, on in zip(f.numbers, f.on_front) if on} == FRONT_PARAMS
     assert f.budget is None  # no params budget in this study
     assert [f.numbers[i] for i in f.front()] == [7, 0, 2, 3, 5, 4, 11]
 
 
 def test_params_budget_and_min_macs_shrink_the_front():
-    study = build_study(params_budget=45)
-    study.set_user_attr("min_macs", 150)
-    f = front_data(study, "macs")
+    view = build_view(params_budget=45, min_macs=150)
+    f = front_data(view, "macs")
     # out: 6 (MACs), 4 and 11 (params), 0 and 7 (below 150 MACs)
     assert [n for n, ok in zip(f.numbers, f.within_budget) if not ok] == [0, 4, 6, 7, 11]
     assert {n for n, on in zip(f.numbers, f.on_front) if on} == {1, 3, 5}
     assert (f.budget, f.min_budget) == (1000.0, 150.0)
-    assert front_data(study, "params").budget == 45.0
+    assert front_data(view, "params").budget == 45.0
 
 
 def test_without_a_budget_the_over_budget_trial_joins_the_front():
-    f = front_data(build_study(budget_macs=None), "macs")
+    f = front_data(build_view(budget_macs=None), "macs")
     assert {n for n, on in zip(f.numbers, f.on_front) if on} == FRONT_MACS | {6} and all(f.within_budget)
 
 
 def test_latency_front_uses_the_smallest_batch_or_the_objective():
-    trials = {n: TRIALS[n] for n in (0, 1, 4)}
-    study = optuna.create_study(directions=["maximize", "minimize"])
-    study.set_user_attr("objectives", ["accuracy", "latency"])
+    study = build_study(trials={}, objectives=("accuracy", "latency"))
     lat = {0: 3.0, 1: 1.0, 4: 2.0}
-    for n, (state, status, acc, macs, params, g) in trials.items():
+    for n in lat:
+        state, status, acc, macs, params, g = TRIALS[n]
         t = make_trial(state, acc, macs, params, g, status, latency_ms={"b256": 10 * lat[n], "b1": lat[n]})
         study.add_trial(create_trial(values=[acc, lat[n] + 0.5], params=t.params, distributions=t.distributions,
-                                     user_attrs=t.user_attrs))
-    f = front_data(study, "latency")
+                                     user_attrs=t.user_attrs))  # the objective: not the b1 figure
+    f = front_data(read_study(study), "latency")
     assert f.x == (3.5, 1.5, 2.5) and f.on_front == (False, True, True)
     assert "objective" in f.x_label
-    study.set_user_attr("objectives", ["accuracy", "macs"])
-    f = front_data(study, "latency")
+    study.set_user_attr(SETTINGS_KEY, settings(objectives=("accuracy", "macs")).to_json())
+    f = front_data(read_study(study), "latency")
     assert f.x == (3.0, 1.0, 2.0) and f.x_label == "latency (ms, batch 1)"
 
 
@@ -141,15 +141,15 @@ def test_costs_come_from_the_genome_when_the_trial_did_not_store_them():
     g = genome(("mbconv", "basic"), 5, 0.25)
     study = optuna.create_study()
     study.add_trial(create_trial(value=0.5, user_attrs={"genome": g.to_dict()}))
-    row = study_data(study).rows[0]
+    row = trial_rows(read_study(study))[0]
     cost = complexity(g)
     assert (row.params, row.macs, row.arch) == (cost.params, cost.macs, arch_string(g))
 
 
 # ---- history, patterns, table --------------------------------------------------------------------------------
 
-def test_history_best_so_far(study):
-    h = history_data(study)
+def test_history_best_so_far(view):
+    h = history_data(view)
     assert h.numbers == tuple(range(12))
     assert h.state[8:11] == ("pruned", "rejected", "failed")
     assert h.accuracy[8:11] == (0.5, None, None)
@@ -158,12 +158,12 @@ def test_history_best_so_far(study):
 
 
 def test_history_before_any_complete_trial():
-    h = history_data(build_study(trials={9: TRIALS[9], 10: TRIALS[10]}))
+    h = history_data(build_view(trials={9: TRIALS[9], 10: TRIALS[10]}))
     assert h.best_so_far == (None, None) and h.state == ("rejected", "failed")
 
 
-def test_pattern_groupings(study):
-    p = pattern_data(study)
+def test_pattern_groupings(view):
+    p = pattern_data(view)
     got = {f.name: {g.label: g.numbers for g in f.groups} for f in p.factors}
     assert got == {
         "block": {"basic": (0, 2, 5, 7), "mbconv": (1, 2, 3, 4, 6, 11)},  # 2 mixes both
@@ -176,34 +176,34 @@ def test_pattern_groupings(study):
     assert se_on.accuracy == (0.80, 0.90, 0.95, 0.92)
 
 
-def test_top_k_order(study):
-    assert [r.number for r in top_k(study)] == [11, 4, 5, 1, 3, 2, 0, 7, 6, 8, 10, 9]
-    assert [r.number for r in top_k(study, 3)] == [11, 4, 5]
+def test_top_k_order(view):
+    assert [r.number for r in top_k(view)] == [11, 4, 5, 1, 3, 2, 0, 7, 6, 8, 10, 9]
+    assert [r.number for r in top_k(view, 3)] == [11, 4, 5]
     with pytest.raises(ValueError):
-        top_k(study, 0)
+        top_k(view, 0)
 
 
-def test_best_trial_is_described(study):
-    best = best_trial(study)
+def test_best_trial_is_described(view):
+    best = best_trial(view)
     assert best.row.number == 11
     assert best.describe_text.startswith(arch_string(TRIALS[11][5]))
     assert json.loads(best.genome_json) == TRIALS[11][5].to_dict()
     assert [r["stage"] for r in best.shape_flow] == ["stem", "stage0", "stage1", "stage2", "head"]
     assert sum(r["macs"] for r in best.shape_flow) == complexity(TRIALS[11][5]).macs
-    assert best_trial(build_study(trials={9: TRIALS[9]})) is None
+    assert best_trial(build_view(trials={9: TRIALS[9]})) is None
 
 
-def test_single_objective_study(study):
-    single = build_study(objectives=1)
-    d = study_data(single)
+def test_single_objective_study(view):
+    single = build_view(objectives=("accuracy",))
+    d = from_view(single)
     assert d.directions == ("maximize",) and d.objectives == ("accuracy",)
-    assert front_data(single).on_front == front_data(study).on_front
+    assert front_data(single).on_front == front_data(view).on_front
 
 
 # ---- importances, scaling, overlay ---------------------------------------------------------------------------
 
-def test_importances(study):
-    imp = importance_data(study)
+def test_importances():
+    imp = importance_data(build_study())  # Optuna's, from the live study
     assert set(imp.params) == set(DISTRIBUTIONS) and imp.method in ("fANOVA", "PED-ANOVA")
     assert sum(imp.importances) == pytest.approx(1.0)
     assert list(imp.importances) == sorted(imp.importances, reverse=True)
@@ -228,22 +228,22 @@ def test_scaling_data(tmp_path):
         scaling_data([{"name": "B0", "phi": 0}])
 
 
-def test_overlay(study):
-    other = build_study("other", budget_macs=None, trials={n: TRIALS[n] for n in (6, 7, 8)})
-    o = overlay_data([study, other])
+def test_overlay(view):
+    other = build_view("other", budget_macs=None, trials={n: TRIALS[n] for n in (6, 7, 8)})
+    o = overlay_data([view, other])
     assert o.names == ("hand", "other")
-    assert o.fronts[0] == front_data(study)
+    assert o.fronts[0] == front_data(view)
     assert o.fronts[1].numbers == (0, 1) and o.fronts[1].on_front == (True, True)  # trials 6 and 7, renumbered
-    assert overlay_data([study, other], "params").fronts[0] == front_data(study, "params")
+    assert overlay_data([view, other], "params").fronts[0] == front_data(view, "params")
 
 
-def test_front_data_rejects_unknown_axis(study):
+def test_front_data_rejects_unknown_axis(view):
     with pytest.raises(ValueError, match="macs"):
-        front_data(study, "flops")
+        front_data(view, "flops")
 
 
-def test_all_pairs_of_trials_are_consistent_with_dominance(study):
-    f = front_data(study)
+def test_all_pairs_of_trials_are_consistent_with_dominance(view):
+    f = front_data(view)
     inside = [i for i, ok in enumerate(f.within_budget) if ok]
     for i, j in itertools.permutations(inside, 2):
         if f.on_front[i]:  # nothing within budget dominates a front point
@@ -258,6 +258,6 @@ def test_a_study_made_by_nas_run_shows_its_settings(tmp_path):
     from test_api import config, fake_train
 
     result = search.run(config(tmp_path, trials=1, epochs=2), train_fn=fake_train)
-    text = render_dashboard(study_data(result.study), None, None)
+    text = render_dashboard(result.view, None, None)
     line = re.search(r'<p class="summary">(data [^<]*)</p>', text).group(1)
     assert line == "data synthetic:120:8:3, resolution 8, epochs 2"

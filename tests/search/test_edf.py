@@ -3,23 +3,22 @@
 import pytest
 
 from dashboard_study import build_study, genome, make_trial
-from search.budget import Budget
 from search.dashboard.figures import edf_figure
 from search.dashboard.page import render_overlay
 from search.report.edf import edf_data, edf_steps, quantiles
-from search.report.plots import as_data
-from search.study.schema import StudySettings
+from search.report.results import read_study
 
 # the complete trials within the 1000-MAC budget of the hand study score 0.92 0.90 0.85 0.80 0.80 0.75 0.70 0.60
 HAND_ERRORS = (0.08, 0.1, 0.15, 0.2, 0.2, 0.25, 0.3, 0.4)
+ONE = ("accuracy",)
 
 
 def study(name, kind, baselines=()):
-    s = build_study(name, objectives=1)
-    s.set_user_attr("nas_settings", StudySettings(Budget(1000), space={"kind": kind}).to_json())
+    """The hand study of one objective, drawn from the space ``kind``, with baselines, as the one reader reads it."""
+    s = build_study(name, objectives=ONE, space={"kind": kind})
     for base, acc in baselines:
-        s.add_trial(make_trial("complete", acc, 400, 30, genome(("basic",)), "ok", objectives=1, baseline=base))
-    return s
+        s.add_trial(make_trial("complete", acc, 400, 30, genome(("basic",)), "ok", objectives=ONE, baseline=base))
+    return read_study(s)
 
 
 def test_edf_steps_and_quantiles_by_hand():
@@ -45,4 +44,4 @@ def test_several_studies_draw_one_curve_each_read_back_from_the_figure():
     assert [t.name for t in traces] == ["a: pattern (8 nets)", "b: free (8 nets)", "baseline a: resnet-style"]
     assert list(traces[0].x) == [e for e in HAND_ERRORS for _ in (0, 1)] and traces[0].y[-1] == 1.0
     assert list(traces[2].x) == [0.03, 0.03]
-    assert "Error distribution" in render_overlay([as_data(a), as_data(b)])
+    assert "Error distribution" in render_overlay([a, b])

@@ -4,9 +4,7 @@ import json
 import re
 from datetime import datetime, timezone
 
-import optuna
-
-from dashboard_study import TRIALS, make_trial
+from dashboard_study import TRIALS, build_study
 from search.cli import main
 
 
@@ -14,12 +12,7 @@ def _stored(folder, name, budget_macs, trials):
     """A study as nas run stores it, in folder/studies/NAME/study.db."""
     db = folder / "studies" / name / "study.db"
     db.parent.mkdir(parents=True)
-    study = optuna.create_study(study_name=name, storage=f"sqlite:///{db}", directions=["maximize", "minimize"])
-    for k, v in {"budget_macs": budget_macs, "data": "synthetic", "objectives": ["accuracy", "macs"]}.items():
-        study.set_user_attr(k, v)
-    for n in trials:
-        state, status, acc, macs, params, g = TRIALS[n]
-        study.add_trial(make_trial(state, acc, macs, params, g, status))
+    build_study(name, budget_macs, trials={n: TRIALS[n] for n in trials}, storage=f"sqlite:///{db}")
 
 
 def test_show_without_a_name_lists_the_studies(tmp_path, capsys):

@@ -127,9 +127,9 @@ def test_dashboard_renders_offline_with_every_plot(browser, tmp_path):
     for p in plots:
         assert p["json"] >= 1 and p["live"] == p["json"] and p["drawn"] == p["json"], p
         assert p["svgs"] >= 1 and p["height"] > 200, p
-    # the front plot: front, dominated and over-budget points, and the budget line
+    # the front plot: front, dominated and over-budget points, the budget line, and guessing (1 of the 10 classes)
     assert page.page.evaluate("document.getElementById('plot-1').data.map(t => t.name)") == [
-        "dominated", "over budget", "Pareto front", "budget 1.00K MACs"]
+        "dominated", "over budget", "Pareto front", "budget 1.00K MACs", "chance 0.100"]
     assert page.errors == [] and page.requests == []
     assert page.page.locator("table.sortable tbody tr").count() == len(TRIALS) + 1
     assert "stage0" in page.page.inner_text("#best-describe")

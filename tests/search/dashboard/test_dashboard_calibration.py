@@ -2,12 +2,11 @@
 
 import pytest
 
-from dashboard_study import build_study
+from dashboard_study import build_study, build_view
 from search.report.calibration import calibrate
 from search.dashboard import render_dashboard
 from search.report.patterns import ImportanceData
-from search.report.plots import study_data
-from search.report.results import CALIBRATION_KEY
+from search.report.results import CALIBRATION_KEY, read_study
 from test_dashboard_page import figures
 
 NO_IMPORTANCE = ImportanceData(params=(), importances=(), method="")
@@ -24,7 +23,7 @@ def test_one_panel_per_proxy_length_with_tau_in_its_title_and_validation_axes():
     study = build_study()
     c = calibration()
     study.set_user_attr(CALIBRATION_KEY, c)
-    page = render_dashboard(study_data(study), NO_IMPORTANCE, None)
+    page = render_dashboard(read_study(study), NO_IMPORTANCE, None)
     assert "<h2>Proxy fidelity</h2>" in page
     fig = next(f for f in figures(page) if "proxy fidelity" in f["layout"]["title"]["text"])
     two, five = c["proxies"]
@@ -43,5 +42,5 @@ def test_one_panel_per_proxy_length_with_tau_in_its_title_and_validation_axes():
 
 
 def test_no_panels_without_a_calibration():
-    page = render_dashboard(study_data(build_study()), NO_IMPORTANCE, None)
+    page = render_dashboard(build_view(), NO_IMPORTANCE, None)
     assert "Proxy fidelity" not in page

@@ -3,7 +3,7 @@
 import optuna
 import pytest
 
-from dashboard_study import TRIALS, make_trial
+from dashboard_study import TRIALS, build_study, make_trial
 from search.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -13,12 +13,7 @@ def stored_study(studies, name, numbers=tuple(TRIALS), storage=None):
     """A study in SQLite where ``nas run`` puts it (or in ``storage``), holding the given TRIALS."""
     (studies / name).mkdir(parents=True, exist_ok=True)
     url = storage or f"sqlite:///{studies / name / 'study.db'}"
-    study = optuna.create_study(study_name=name, storage=url, directions=["maximize", "minimize"])
-    study.set_user_attr("budget_macs", 1000)
-    study.set_user_attr("objectives", ["accuracy", "macs"])
-    for n in numbers:
-        state, status, acc, macs, params, g = TRIALS[n]
-        study.add_trial(make_trial(state, acc, macs, params, g, status))
+    build_study(name, trials={n: TRIALS[n] for n in numbers}, storage=url)
     return url
 
 
@@ -93,6 +88,7 @@ def test_studies_dir_without_studies(tmp_path, capsys):
 def test_page_of_a_study_that_has_only_begun(tmp_path):
     from search.dashboard import write_dashboard
     from search.report.plots import history_data
+    from search.report.results import read_study
 
     study = optuna.create_study(study_name="young", directions=["maximize", "minimize"])
     empty = write_dashboard(study, tmp_path / "empty.html", studies_dir=tmp_path).read_text()
@@ -100,7 +96,7 @@ def test_page_of_a_study_that_has_only_begun(tmp_path):
     state, status, acc, macs, params, g = TRIALS[10]
     study.add_trial(make_trial(state, acc, macs, params, g, status))
     study.ask()  # a trial still running
-    h = history_data(study)
+    h = history_data(read_study(study))
     assert h.state == ("failed", "running") and h.best_so_far == (None, None)
     text = write_dashboard(study, tmp_path / "young.html", studies_dir=tmp_path).read_text()
     assert text.count('class="nas-plot"') == 1  # the history only

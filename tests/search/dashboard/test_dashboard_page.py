@@ -5,12 +5,11 @@ import re
 
 import pytest
 
-from dashboard_study import TRIALS, build_study
+from dashboard_study import TRIALS, build_study, build_view
 from search.dashboard import SPLIT_NOTE, render_dashboard
 from search.dashboard.figures import accuracy_range
 from search.commands.dashboard import study_stamp
 from search.report.patterns import ImportanceData
-from search.report.plots import study_data
 
 
 def figures(text):
@@ -34,7 +33,7 @@ def test_accuracy_range(values, chance, expected):
 @pytest.fixture(scope="module")
 def page_with_chance():
     no_importance = ImportanceData(params=(), importances=(), method="")
-    return render_dashboard(study_data(build_study()), no_importance, None, chance=0.1,
+    return render_dashboard(build_view(), no_importance, None, chance=0.1,
                             importance_note="not drawn: every trial is at chance")
 
 
@@ -54,7 +53,7 @@ def test_chance_line_on_fronts_and_history(page_with_chance):
 
 def test_every_accuracy_axis_starts_at_or_above_zero():
     trials = {n: TRIALS[n] for n in (0, 1, 4)} | {12: ("complete", "ok", 0.0, 50, 5, TRIALS[0][5])}
-    text = render_dashboard(study_data(build_study(trials=trials)), None, None)
+    text = render_dashboard(build_view(trials=trials), None, None)
     figs = figures(text)
     ranges = [f["layout"][axis]["range"] for f in figs for axis in ("yaxis",) if "range" in f["layout"].get(axis, {})]
     assert len(ranges) == 5  # two fronts, the history, the error distribution (its share axis), the design patterns
