@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..files import clean_stale_temps, write_atomic
+from ..paths import StudyPaths
 from ..report.patterns import importance_caveat, importance_data
 from ..report.plots import chance_of, scaling_data
 from ..report.results import read_scaling, read_study
@@ -38,12 +39,11 @@ def write_dashboard(study, out_path: str | Path, studies_dir: str | Path = "stud
     are Optuna's, computed from the live study).
     """
     view = read_study(study)
-    folder = Path(studies_dir) / view.name
+    paths = StudyPaths.of(studies_dir, view.name)
     if storage_hint is None:
-        db = folder / "study.db"
-        storage_hint = f"sqlite:///{db.resolve()}" if db.is_file() else ""
-    items = read_scaling(folder / "scaling.json")
-    scaling = None if items is None else scaling_data(items, str(folder / "scaling.json"))
+        storage_hint = paths.sqlite_url() if paths.db.is_file() else ""
+    items = read_scaling(paths.scaling)
+    scaling = None if items is None else scaling_data(items, str(paths.scaling))
     chance = chance_of(view) if chance is None else chance
     importance_note = importance_note or importance_caveat(view)
     importance = None if importance_note else importance_data(study)

@@ -124,12 +124,13 @@ def _summary(d: StudyData, st: StudySettings | None) -> str:
     counts = {s: sum(r.state == s for r in d.rows) for s in CATEGORIES}
     parts = [f"{len(d.rows)} trials: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)]
     parts.append("objectives: " + ", ".join(f"{o} ({dr})" for o, dr in zip(d.objectives, d.directions)))
-    if d.budget_macs is not None:
-        parts.append(f"MACs budget {human(d.budget_macs)} ({d.budget_macs:,})")
-    if d.min_macs:
-        parts.append(f"at least {human(d.min_macs)} MACs")
-    if d.params_budget is not None:
-        parts.append(f"params budget {human(d.params_budget)} ({d.params_budget:,})")
+    b = d.budget
+    if b.max_macs is not None:
+        parts.append(f"MACs budget {human(b.max_macs)} ({b.max_macs:,})")
+    if b.min_macs:
+        parts.append(f"at least {human(b.min_macs)} MACs")
+    if b.max_params is not None:
+        parts.append(f"params budget {human(b.max_params)} ({b.max_params:,})")
     settings = ", ".join(f"{k} {v}" for k, v in (("data", st.data), ("resolution", st.resolution),
                                                   ("epochs", st.epochs), ("tuned", ", ".join(st.tune)))
                          if v) if st else ""
@@ -248,8 +249,8 @@ def render_overlay(views: Sequence[StudyView]) -> str:
         best = max(scored, default=None)
         cells = [_cell(d.name, d.name, "text"), _cell(str(len(d.rows)), len(d.rows)),
                  _cell(str(complete), complete), _cell(str(on_front), on_front), _cell(acc_text(best), best),
-                 _cell(human(d.budget_macs) if d.budget_macs else "", d.budget_macs),
-                 _cell(human(d.params_budget) if d.params_budget else "", d.params_budget)]
+                 _cell(human(d.budget.max_macs) if d.budget.max_macs else "", d.budget.max_macs),
+                 _cell(human(d.budget.max_params) if d.budget.max_params else "", d.budget.max_params)]
         body.append(f"<tr>{''.join(cells)}</tr>")
     page.add(f'<div class="table-box"><table class="sortable"><thead><tr>{head}</tr></thead>'
              f'<tbody>{"".join(body)}</tbody></table></div>')

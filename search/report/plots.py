@@ -35,7 +35,7 @@ class TrialRow(NamedTuple):
     latency_ms: float | None  # see StudyData.latency_label for which figure
     arch: str
     genome: dict | None
-    within_budget: bool  # min_macs <= macs <= budget_macs and params <= params_budget (unset bounds always hold)
+    within_budget: bool  # Budget.fits: unset bounds always hold
     baseline: str = ""  # the hand design's name for a --baselines trial (beside the search, never in it)
 
 
@@ -45,9 +45,7 @@ class StudyData(NamedTuple):
     name: str
     directions: tuple[str, ...]  # "maximize" / "minimize" per objective
     objectives: tuple[str, ...]  # "accuracy", then "macs" or "latency" when there are two
-    budget_macs: int | None
-    params_budget: int | None
-    min_macs: int  # the lower MACs bound (--min-budget), 0 when unset
+    budget: Budget  # the study's (no bounds for a study made by another tool)
     latency_label: str  # e.g. "latency (ms, batch 1)"; "" when no trial measured latency
     rows: tuple[TrialRow, ...]
     chance: float | None = None  # 1 / classes, when the study's settings name the classes
@@ -66,7 +64,7 @@ class FrontData(NamedTuple):
     macs: tuple[int | None, ...]
     on_front: tuple[bool, ...]  # non-dominated (max accuracy, min x) among the trials within budget
     within_budget: tuple[bool, ...]
-    budget: float | None  # the budget on this axis (budget_macs or params_budget), drawn as a line
+    budget: float | None  # the budget's bound on this axis (MACs or params), drawn as a line
     min_budget: float | None  # the lower MACs bound on the MACs axis, None elsewhere or when unset
     baseline: tuple[str, ...] = ()  # per point: the --baselines hand design's name, "" for a searched trial
 
@@ -117,12 +115,6 @@ class OverlayData(NamedTuple):
     fronts: tuple[FrontData, ...]
 
 
-def within_budget(macs: int | None, params: int | None, budget_macs: int | None, params_budget: int | None,
-                  min_macs: int = 0) -> bool:
-    """Whether a network fits the budgets (:meth:`Budget.fits`, the one definition)."""
-    return Budget(budget_macs, params_budget, min_macs).fits(macs, params)
-
-
 def _float_or_none(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
@@ -154,7 +146,7 @@ def chance_of(view: StudyView) -> float | None:
 def from_view(view: StudyView) -> StudyData:
     """The page data of a study already read by :func:`search.report.results.read_study`."""
     b = view.budget
-    return StudyData(view.name, view.directions, view.objectives, b.max_macs, b.max_params, b.min_macs,
+    return StudyData(view.name, view.directions, view.objectives, b,
                      latency_label(view), trial_rows(view), chance_of(view))
 
 

@@ -10,9 +10,10 @@ import optuna
 import pytest
 from optuna.trial import create_trial
 
+from search.budget import Budget
 from search.report.patterns import importance_data, pattern_data
 from search.report.plots import (best_trial, from_view, front_data, history_data, overlay_data, pareto_front,
-                                 scaling_data, top_k, trial_rows, within_budget)
+                                 scaling_data, top_k, trial_rows)
 from search.report.results import read_study
 from search.study.schema import SETTINGS_KEY
 from space import arch_string, complexity
@@ -67,20 +68,13 @@ def test_pareto_front_refuses_bad_input():
 
 # ---- budget and fronts ---------------------------------------------------------------------------------------
 
-def test_within_budget():
-    assert within_budget(1000, 50, 1000, 50) and within_budget(1001, 10**9, None, None)
-    assert not within_budget(1001, 50, 1000, 50) and not within_budget(1000, 51, 1000, 50)
-    assert not within_budget(None, 50, 1000, None) and within_budget(None, None, None, None)
-    assert within_budget(500, 1, 1000, None, min_macs=500) and not within_budget(499, 1, 1000, None, min_macs=500)
-
-
 def test_page_data_reads_states_and_settings(view):
     d = from_view(view)
     assert [r.number for r in d.rows] == list(range(12))
     assert [r.state for r in d.rows] == [TRIALS[n][0] for n in range(12)]
     assert d.rows[10].status == "oom" and d.rows[10].reason == "oom here"
     assert d.rows[8].accuracy == 0.5 and d.rows[9].accuracy is None and d.rows[10].accuracy is None
-    assert (d.budget_macs, d.params_budget, d.min_macs, d.objectives) == (1000, None, 0, ("accuracy", "macs"))
+    assert (d.budget, d.objectives) == (Budget(1000), ("accuracy", "macs"))
     assert [n for n, r in enumerate(d.rows) if not r.within_budget] == [6, 9]
     assert d.latency_label == "" and all(r.latency_ms is None for r in d.rows)
     assert d.chance == 0.1  # the settings name 10 classes
