@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -20,7 +20,7 @@ from ..files import write_atomic
 from ..status import CATEGORIES, Status
 from ..study import ranking
 from ..paths import StudyPaths
-from ..study.record import TrialRecord, dumps
+from ..study.record import STORED, TrialRecord, dumps
 from ..study.schema import StudySettings, read_settings
 
 CALIBRATION_KEY = "nas_calibration"
@@ -183,24 +183,29 @@ def summary(view: StudyView, top: int = 5) -> dict:
 
 
 def trials_table(view: StudyView):
-    """One row per trial with its record's fields and its Optuna params (a pandas DataFrame)."""
+    """One row per trial (a pandas DataFrame): its number, status, state and whether it fits the budget, then every
+    stored field of its record under the record's own name (lists and mappings as JSON text), its duration, its
+    objective values and its Optuna params."""
     import pandas as pd
 
     rows = []
     for r in view.trials:
-        d = {"number": r.number, "status": r.status.value, "state": r.category, "reason": r.reason,
-             "accuracy": r.accuracy, "params": r.params, "macs": r.macs, "acts": r.acts,
-             "receptive_field": r.receptive_field, "within_budget": view.within(r), "at_chance": r.at_chance,
-             "latency_ms": latency_of(r, view), "epochs": r.epochs, "train_seconds": r.train_seconds,
-             "images_per_second": r.images_per_second, "peak_memory_bytes": r.peak_memory_bytes, "device": r.device,
-             "worker": r.worker, "baseline": r.baseline, "duration_s": r.duration_s, "arch": r.arch,
-             "history": dumps(r.history), "solved": dumps(r.solved) if r.solved else "",
-             "genome": dumps(r.genome) if r.genome else ""}
+        d = {"number": r.number, "status": r.status.value, "state": r.category, "within_budget": view.within(r)}
+        d |= {name: _cell(getattr(r, name)) for name in TABLE_FIELDS}
+        d["duration_s"] = r.duration_s
         for name, v in zip(view.objectives, r.values or ()):
             d[f"value_{name}"] = v
         d.update({f"param_{k}": v for k, v in r.optuna_params.items()})
         rows.append(d)
     return pd.DataFrame(rows)
+
+
+TABLE_FIELDS = tuple(f.name for f in fields(TrialRecord) if f.name in STORED and f.name != "status")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: lists and mappings as JSON text, the rest as they are."""
+    return dumps(value) if isinstance(value, (dict, list, tuple)) else value
 
 
 def best_json(view: StudyView) -> dict | None:
