@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .budget import Budget, BudgetError, parse_duration, parse_macs, parse_params
+from .train.config import TrainConfig
 
 
 # the choices of --objectives (with the directions of each), --sampler and --pruner, spelled once
@@ -43,9 +44,9 @@ class RunConfig:
     min_budget: float | None = None  # lower bound as a fraction of budget
     trials: int | None = None  # trials that finish training; None = DEFAULT_TRIALS, or unlimited with a timeout
     timeout: str | float | None = None  # stop starting trials after this: "30m", or seconds
-    epochs: int = 10  # proxy training epochs per trial
+    epochs: int = TrainConfig.epochs  # proxy training epochs per trial
     batch_size: int | None = None  # None = from the size of the training split
-    lr: float | None = None  # None = 0.2 scaled to the batch size
+    lr: float | None = None  # None = TrainConfig.lr (0.2) scaled to the batch size
     max_train_images: int | None = None  # train each proxy on a random subset of this size
     resolution: int | None = None  # search resolution; None = the data's native size
     study: str | None = None  # None = derived from data and budget
@@ -111,14 +112,12 @@ class RunConfig:
         return checked
 
     @property
-    def train(self) -> Any:
-        """The proxy recipe these flags ask for (a search.train.TrainConfig; the data may still adapt batch and lr)."""
-        from .train import TrainConfig
-
-        return TrainConfig(epochs=self.epochs, batch_size=self.batch_size or 256,
-                           max_train_images=self.max_train_images, resolution=self.resolution,
+    def train(self) -> TrainConfig:
+        """The proxy recipe these flags ask for (the data may still adapt batch size and lr: see study.recipe)."""
+        given = {k: v for k, v in (("batch_size", self.batch_size), ("lr", self.lr)) if v is not None}
+        return TrainConfig(epochs=self.epochs, max_train_images=self.max_train_images, resolution=self.resolution,
                            time_limit_s=_seconds(self.trial_timeout), latency_batch_sizes=self.latency_batch_sizes,
-                           **({"lr": self.lr} if self.lr is not None else {}))
+                           **given)
 
     @property
     def paths(self) -> Any:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import default
+from ..train.config import TrainConfig
 
 FLOPS_NOTE = ('"FLOPs" in this tool means multiply-accumulates (MACs) of conv and linear layers, as in the '
               "EfficientNet paper and torchvision's GFLOPS column (EfficientNet-B0 = 0.39 G); elementwise work "
@@ -177,7 +178,7 @@ def add_search_args(p: argparse.ArgumentParser) -> None:
     add_data_args(p)
     p.add_argument("--batch-size", type=positive_int,
                    help="proxy training batch (default: from the size of the training split, 32 to 256)")
-    p.add_argument("--lr", type=float, help="peak learning rate (default: 0.2 scaled to the batch size)")
+    p.add_argument("--lr", type=float, help=f"peak learning rate (default: {TrainConfig.lr:g} scaled to the batch size)")
     p.add_argument("--max-train-images", type=positive_int, help="train each proxy on a random subset of this size")
     p.add_argument("--study", help="study name (default: derived from data and budget)")
     add_storage_args(p)

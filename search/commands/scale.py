@@ -19,6 +19,7 @@ from space.units import human
 
 from ..files import write_atomic
 from ..paths import StudyPaths
+from ..train.config import TrainConfig
 
 from .common import FLOPS_NOTE, UsageError, add_storage_arg, resolve_genome, writable_folder
 
@@ -56,7 +57,7 @@ def add(sub: argparse._SubParsersAction) -> None:
                    help=f"relative tolerance around --target (default {TOLERANCE:g}, i.e. within 5 %%)")
     d.add_argument("--grid-step", type=float, help=f"grid spacing of alpha, beta, gamma (default {GRID_STEP:g})")
     d.add_argument("--epochs", type=int,
-                   help="proxy training epochs per candidate (default 10, the proxy engine's)")
+                   help=f"proxy training epochs per candidate (default {TrainConfig.epochs}, the proxy engine's)")
     d.add_argument("--max-train-images", type=int, default=None,
                    help="train each candidate on at most this many images (default: all)")
     d.add_argument("--device", default=None, help="torch device for training (default: cuda if available)")
@@ -256,7 +257,6 @@ def _derive(args: argparse.Namespace, base: Genome, out) -> tuple[Genome, Derive
     from ..data import load_data
     from ..config import check_seed
     from ..scale.derive import derive_study, study_storage
-    from ..train import TrainConfig
 
     seed = args.seed or 0
     check_seed(seed)

@@ -1,18 +1,23 @@
 """Proxy training of a candidate network: recipe, engine, latency.
 
 ``config`` holds the records, ``recipe`` the schedule and the data-adaptive batch and lr,
-``augment`` the on-device augmentation, ``engine`` the training loop, ``latency`` the timing,
-``device`` the device facts.
+``augmentation`` the on-device augmentation, ``engine`` the training loop, ``latency`` the timing,
+``device`` the device facts. Names load on first use (PEP 562): the run config reads ``TrainConfig``'s
+defaults without importing torch.
 """
 
-from search.train.augment import augment, cutout
-from search.train.config import EpochStats, Pruned, TrainConfig, TrainResult
-from search.train.device import resolve_device
-from search.train.engine import evaluate, train_proxy
-from search.train.latency import Latency, measure_latency
-from search.train.recipe import (at_chance, auto_batch_size, auto_recipe, chance_level, few_steps_warning, lr_at,
-                                 scaled_lr)
+from space.lazy import lazy_getattr
 
-__all__ = ["TrainConfig", "TrainResult", "EpochStats", "Pruned", "train_proxy", "evaluate",
-           "measure_latency", "Latency", "resolve_device", "lr_at", "augment", "cutout",
-           "auto_batch_size", "scaled_lr", "auto_recipe", "few_steps_warning", "chance_level", "at_chance"]
+_HOME = {
+    **dict.fromkeys(("augment", "cutout"), "augmentation"),
+    **dict.fromkeys(("EpochStats", "Pruned", "TrainConfig", "TrainResult"), "config"),
+    **dict.fromkeys(("resolve_device",), "device"),
+    **dict.fromkeys(("evaluate", "train_proxy"), "engine"),
+    **dict.fromkeys(("Latency", "measure_latency"), "latency"),
+    **dict.fromkeys(("at_chance", "auto_batch_size", "auto_recipe", "chance_level", "few_steps_warning", "lr_at",
+                     "scaled_lr"), "recipe"),
+}
+
+__all__ = sorted(_HOME)
+
+__getattr__ = lazy_getattr(__name__, globals(), _HOME)

@@ -20,7 +20,7 @@ from torch import Tensor
 from search.data import ImageData
 from search.status import Status
 from search.data.core import one_line
-from search.train.augment import augment, cutout
+from search.train.augmentation import augment, cutout
 from search.train.config import EpochStats, Pruned, TrainConfig, TrainResult
 from search.train.device import autocast, bf16_on, free_memory, is_oom, max_rss_bytes, resolve_device
 from search.train.latency import measure_latency

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ...sampling.tuning import tuned_values
+from ...train.config import TrainConfig
 from ..common import (FLOPS_NOTE, FORMATS, UsageError, add_data_args, add_model_args, positive_int, resolve_genome,
                      study_best, writable_folder)
 
@@ -20,7 +21,7 @@ def add(sub: argparse._SubParsersAction) -> None:
     add_data_args(p)
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--batch-size", type=positive_int, help="training batch (default: from the data size, 32 to 256)")
-    p.add_argument("--lr", type=float, help="peak learning rate (default: 0.2 scaled to the batch size)")
+    p.add_argument("--lr", type=float, help=f"peak learning rate (default: {TrainConfig.lr:g} scaled to the batch size)")
     p.add_argument("--cutout", type=int, help="cutout square side in pixels (default 0 = off, or a study's tuned "
                                                "value)")
     p.add_argument("--max-train-images", type=positive_int, help="train on a random subset of this size")
@@ -64,7 +65,7 @@ def run_train(args: argparse.Namespace) -> int:
     from ...data import load_data
     from ...memory import check_fits, model_bytes
     from ...config import check_seed, positive_number
-    from ...train import TrainConfig, auto_recipe, few_steps_warning, resolve_device, train_proxy
+    from ...train import auto_recipe, few_steps_warning, resolve_device, train_proxy
     from ...train.progress import step_bar
     from .output import write_trained
 
@@ -89,9 +90,9 @@ def run_train(args: argparse.Namespace) -> int:
     genome = genome.replace(in_channels=data.channels, num_classes=data.num_classes, resolution=res)
     cost = complexity(genome)  # one clear line if the genome cannot run at this resolution
     n = min(len(data.train_y), args.max_train_images or len(data.train_y))
-    cfg = auto_recipe(TrainConfig(epochs=args.epochs, batch_size=args.batch_size or 256, cutout=args.cutout,
-                                  seed=args.seed, max_train_images=args.max_train_images, resolution=res,
-                                  **({"lr": args.lr} if args.lr is not None else {}), **tuned),
+    given = {k: v for k, v in (("batch_size", args.batch_size), ("lr", args.lr)) if v is not None}
+    cfg = auto_recipe(TrainConfig(epochs=args.epochs, cutout=args.cutout, seed=args.seed,
+                                  max_train_images=args.max_train_images, resolution=res, **given, **tuned),
                       len(data.train_y), args.batch_size is not None, args.lr is not None or "lr" in tuned)
     batch, lr = cfg.batch_size, cfg.lr
     check_fits(f"training {args.model} at {res}x{res} in batches of {batch} ({human(cost.params)} params, "

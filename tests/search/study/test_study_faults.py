@@ -308,15 +308,21 @@ def test_a_worker_whose_parent_is_gone_claims_nothing(monkeypatch):
 
 
 def test_a_signal_while_the_end_is_written_is_held_then_raised(tmp_path):
+    # as in nas run, Ctrl-C raises: a test before this one in the same worker process may have left SIGINT ignored,
+    # and a signal the process ignores stays ignored (nothing would be held)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     written = []
-    with pytest.raises(KeyboardInterrupt):
-        with signals.no_interrupts():
-            os.kill(os.getpid(), signal.SIGINT)
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(0.05)  # both signals are delivered here, and held
-            written.append("end")
-    assert written == ["end"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with signals.no_interrupts():
+                os.kill(os.getpid(), signal.SIGINT)
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)  # both signals are delivered here, and held
+                written.append("end")
+        assert written == ["end"]
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_the_orphan_guard_interrupts_a_worker_whose_parent_died_during_a_write(monkeypatch):
