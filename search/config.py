@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .budget import Budget, BudgetError, parse_duration, parse_macs, parse_params
+from .paths import StudyPaths
 from .train.config import TrainConfig
 
 
@@ -107,7 +108,7 @@ class RunConfig:
                           trials=self.trials if self.trials is not None or timeout else DEFAULT_TRIALS,
                           trial_timeout=_seconds(self.trial_timeout), studies_dir=str(self.studies_dir),
                           cache_dir=None if self.cache_dir is None else str(self.cache_dir),
-                          latency_batch_sizes=tuple(self.latency_batch_sizes))
+                          latency_batch_sizes=_as_tuple(self.latency_batch_sizes))
         checked.train  # noqa: B018 - a recipe TrainConfig refuses is refused now, naming its field
         return checked
 
@@ -120,10 +121,8 @@ class RunConfig:
                            **given)
 
     @property
-    def paths(self) -> Any:
-        """The study folder's files (a search.study.StudyPaths)."""
-        from .paths import StudyPaths
-
+    def paths(self) -> StudyPaths:
+        """The study folder's files."""
         return StudyPaths.of(self.studies_dir, self.study)
 
     @property
@@ -135,6 +134,11 @@ class RunConfig:
     def directions(self) -> tuple[str, ...]:
         """maximize / minimize per objective."""
         return OBJECTIVES[self.objectives]
+
+
+def _as_tuple(value: Any) -> Any:
+    """A list (from YAML or JSON) as a tuple; anything else as it is, for TrainConfig to refuse by name."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
 
 
 def default(name: str) -> Any:

@@ -29,6 +29,8 @@ def test_checked_gives_the_working_forms_and_is_idempotent():
     assert RunConfig(data="synthetic", budget="3M").checked().trials == DEFAULT_TRIALS
 
 
-def test_a_recipe_the_trainer_refuses_is_refused_when_checked():
-    with pytest.raises(ValueError, match="latency_batch_sizes: must be positive integers"):
-        RunConfig(data="synthetic", budget="3M", latency_batch_sizes=(0,)).checked()
+@pytest.mark.parametrize("sizes, message", [((0,), "must be positive integers, got \\(0,\\)"),
+                                            (5, "must be a list of batch sizes, got 5")])
+def test_a_recipe_the_trainer_refuses_is_refused_when_checked(sizes, message):
+    with pytest.raises(ValueError, match=f"latency_batch_sizes: {message}"):
+        RunConfig(data="synthetic", budget="3M", latency_batch_sizes=sizes).checked()
