@@ -28,6 +28,7 @@ from .trial import Rejected, TrialContext, TrialFailed, TrainFn, enqueued_genome
 
 if TYPE_CHECKING:
     from ..config import RunConfig
+    from ..data import ImageData
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it
 Callback = Callable[[optuna.Study, optuna.trial.FrozenTrial], None]
@@ -43,7 +44,8 @@ class WorkOutcome:
     stopped: str = ""  # why a callback stopped the search (study.stop(), as in Optuna)
 
 
-def _claim(cfg: RunConfig, study: optuna.Study, storage: Any) -> tuple[Any, list]:
+def _claim(cfg: RunConfig, study: optuna.Study, storage: optuna.storages.RDBStorage
+           ) -> tuple[optuna.Trial | None, list[optuna.trial.FrozenTrial]]:
     """Under the lock: fail dead trials, then ask for a trial if one is owed or enqueued (None otherwise)."""
     with storage_lock(cfg.storage_url, f"nas:{cfg.study}", cfg.paths.lock if cfg.storage is None else None):
         if orphaned():  # checked once the lock is held, however long it took: an orphan claims nothing
@@ -60,7 +62,7 @@ def _claim(cfg: RunConfig, study: optuna.Study, storage: Any) -> tuple[Any, list
         return study.ask(), trials
 
 
-def _write_end(url: str, study: optuna.Study, trial: Any, status: Status, reason: str) -> None:
+def _write_end(url: str, study: optuna.Study, trial: optuna.Trial, status: Status, reason: str) -> None:
     """Record a failed trial's end: its status and reason, then FAIL, with Ctrl-C and SIGTERM held meanwhile."""
     with no_interrupts():
         try:
@@ -74,17 +76,18 @@ class Worker:
     """One worker's run: its config, its open study and storage, what its trials share, and its progress."""
 
     cfg: RunConfig
-    storage: Any  # the study's optuna RDBStorage
+    storage: optuna.storages.RDBStorage  # the study's, with its heartbeat
     ctx: TrialContext
     progress: Progress
     number: int = 0  # the worker's index, stored on each trial it runs
 
     @property
     def study(self) -> optuna.Study:
+        """The open study its trials belong to."""
         return self.ctx.study
 
 
-def work(cfg: RunConfig, data: Any, settings: StudySettings, worker: int = 0, *,
+def work(cfg: RunConfig, data: ImageData, settings: StudySettings, worker: int = 0, *,
          callbacks: Sequence[Callback] = (), train_fn: TrainFn | None = None,
          log: Callable[[str], None] | None = None) -> WorkOutcome:
     """Claim and run trials until the study holds cfg.trials trained trials, time runs out, or this run's
@@ -202,7 +205,7 @@ def _worker_entry(cfg: RunConfig, settings: StudySettings, worker: int, threads:
     sys.exit(STOPPED_BY_FAILURES if outcome.failures_in_a_row >= cfg.max_failures else 0)
 
 
-def run_workers(cfg: RunConfig, data: Any, settings: StudySettings, **kw: Any) -> WorkOutcome:
+def run_workers(cfg: RunConfig, data: ImageData, settings: StudySettings, **kw: Any) -> WorkOutcome:
     """cfg.workers workers: in this process for one, else as spawned processes (spread over GPUs)."""
     if cfg.workers == 1:
         return work(cfg, data, settings, 0, **kw)
