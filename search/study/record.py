@@ -49,7 +49,7 @@ class TrialRecord:
     epochs: int | None = _stored()  # epochs trained (fewer than the recipe's when pruned or failed)
     train_seconds: float | None = _stored()
     images_per_second: float | None = _stored()
-    peak_memory_bytes: int | None = _stored()  # the GPU's peak allocation, or the process's peak RSS on a CPU
+    peak_memory_bytes: int | None = _stored()  # the GPU's peak allocation while it trained (None on a CPU)
     latency_ms: dict | None = _stored()  # {"b1": median ms}
     device: str = _stored("")
     worker: int | None = _stored()

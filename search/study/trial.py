@@ -177,7 +177,7 @@ def run_trial(trial: optuna.Trial, ctx: TrialContext, genome: Genome | None = No
     write_record(trial, train_seconds=getattr(result, "train_seconds", None),
                  images_per_second=getattr(result, "images_per_second", None),
                  latency_ms=getattr(result, "latency_ms", None), device=getattr(result, "device", ""),
-                 peak_memory_bytes=getattr(result, "peak_memory_bytes", None), epochs=result.epochs,
+                 peak_memory_bytes=getattr(result, "run_peak_bytes", None), epochs=result.epochs,
                  accuracy=result.val_acc, history=[h["val_acc"] for h in result.history] or history,
                  at_chance=chance)
     status = Status(result.status)

@@ -9,6 +9,7 @@ from search.files import jsonable
 from search.status import Status
 
 SCHEDULES = ("onecycle", "cosine")
+RUN_PEAK, PROCESS_PEAK = "cuda_max_allocated", "cpu_max_rss"  # what a TrainResult's peak memory measures
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,19 @@ class TrainResult:
     train_seconds: float = 0.0  # training steps only, evaluation excluded
     images_per_second: float = 0.0  # training images per training second
     peak_memory_bytes: int = 0  # see peak_memory_kind
-    peak_memory_kind: str = ""  # "cuda_max_allocated" (this run), "cpu_max_rss" (process lifetime), "" = unknown
+    peak_memory_kind: str = ""  # RUN_PEAK (this run, on a GPU), PROCESS_PEAK (the process's lifetime), "" = unknown
     latency_ms: dict[str, float | None] = field(default_factory=dict)  # median {"b1": ms, "b256": ms}; None = OOM
     latency_iqr_ms: dict[str, float | None] = field(default_factory=dict)  # interquartile range, same keys
     latency_threads: int = 0  # CPU threads the latencies were timed with; 0 = not timed
     test_acc: float | None = None  # only with evaluate_test=True and a non-empty test split
     test_loss: float | None = None
     device: str = ""  # "cpu" or the GPU's name
+
+    @property
+    def run_peak_bytes(self) -> int | None:
+        """The peak memory of this run alone (the GPU's allocation), or None where only the process's lifetime
+        peak is known (a CPU's max RSS says nothing of one trial)."""
+        return self.peak_memory_bytes if self.peak_memory_kind == RUN_PEAK else None
 
     def to_dict(self) -> dict:
         """JSON-safe dict: non-finite floats become None."""

@@ -21,7 +21,7 @@ from search.data import ImageData
 from search.status import Status
 from search.data.core import one_line
 from search.train.augmentation import augment, cutout
-from search.train.config import EpochStats, Pruned, TrainConfig, TrainResult
+from search.train.config import PROCESS_PEAK, RUN_PEAK, EpochStats, Pruned, TrainConfig, TrainResult
 from search.train.device import autocast, bf16_on, free_memory, is_oom, max_rss_bytes, resolve_device
 from search.train.latency import measure_latency
 from search.train.recipe import lr_at
@@ -144,9 +144,9 @@ def train_proxy(model: nn.Module, data: ImageData, cfg: TrainConfig, device: tor
             result.status, result.reason = (Status.OOM if is_oom(e) else Status.ERROR), one_line(e)
             free_memory(dev)
     if dev.type == "cuda":
-        result.peak_memory_bytes, result.peak_memory_kind = torch.cuda.max_memory_allocated(dev), "cuda_max_allocated"
+        result.peak_memory_bytes, result.peak_memory_kind = torch.cuda.max_memory_allocated(dev), RUN_PEAK
     elif (rss := max_rss_bytes()) is not None:
-        result.peak_memory_bytes, result.peak_memory_kind = rss, "cpu_max_rss"
+        result.peak_memory_bytes, result.peak_memory_kind = rss, PROCESS_PEAK
     return result
 
 

@@ -27,3 +27,10 @@ def test_result_to_dict_carries_latency_fields_and_drops_non_finite():
     assert d["val_loss"] is None and d["latency_iqr_ms"] == {"b1": 0.25, "b8": None} and d["latency_threads"] == 1
     json.dumps(d, allow_nan=False)
     assert TRAIN_STATUSES == ("ok", "pruned", "nan", "oom", "error", "timeout")
+
+
+def test_only_a_runs_own_peak_memory_is_a_trials():
+    gpu = TrainResult("ok", "", 1, 0.5, 0.1, peak_memory_bytes=3 << 20, peak_memory_kind="cuda_max_allocated")
+    cpu = TrainResult("ok", "", 1, 0.5, 0.1, peak_memory_bytes=900 << 20, peak_memory_kind="cpu_max_rss")
+    assert (gpu.run_peak_bytes, cpu.run_peak_bytes, TrainResult("ok", "", 1, 0.5, 0.1).run_peak_bytes) == \
+        (3 << 20, None, None)
