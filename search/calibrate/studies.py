@@ -18,11 +18,12 @@ from optuna.trial import TrialState
 
 from space import Genome
 
+from ..config import RunConfig
+from ..paths import StudyPaths
 from ..report.calibration import read_calibration
 from ..report.results import CALIBRATION_KEY, StudyView
-from ..config import RunConfig
 from ..status import Status
-from ..study import (StudyPaths, StudySettings, enqueue_genome, enqueued_of, genome_key, open_storage, peek_settings)
+from ..study import StudySettings, enqueue_genome, enqueued_of, genome_key, open_storage, peek_settings
 from ..study.record import status_of
 
 SUFFIX = ".calibrate-e"  # NAME.calibrate-e5: the calibration study of 5-epoch training

@@ -61,14 +61,14 @@ def _check(args: argparse.Namespace) -> None:
 def run_calibrate(args: argparse.Namespace) -> int:
     """Train the architectures at every length (resuming what is stored), then print and store the correlations."""
     from ..calibrate.studies import accuracies, attach, length_config, sample_archs, study_name
-    from ..report.calibration import calibrate
+    from ..config import VAL_FRACTION
     from ..data import load_data
     from ..files import write_atomic
+    from ..report.calibration import calibrate
     from ..report.results import CALIBRATION_KEY, read_study
-    from ..config import VAL_FRACTION
+    from ..runner.steps import check_run, make_folder
     from ..study import SPLIT_SEED, open_study, peek_settings, quiet_optuna, settings_for
     from ..train import resolve_device
-    from ..runner.steps import check_run, make_folder
 
     _check(args)
     quiet_optuna()

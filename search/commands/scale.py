@@ -144,7 +144,6 @@ def run_scale(args: argparse.Namespace) -> int:
         write_family(variants, rows, args.out)
         print(f"wrote B0.json ... {variants[-1].name}.json, scaling.json and scale.html to {args.out}", file=out)
     if args.base.startswith("study:"):  # the study's dashboard shows the family of its best network
-        from ..study import StudyPaths
 
         path = StudyPaths.of(args.studies_dir, args.base[len("study:"):]).scaling
         write_atomic(path, json.dumps(rows, indent=2) + "\n")
@@ -254,8 +253,8 @@ def write_family(variants: Sequence[Variant], rows: Sequence[dict], out: Path) -
 
 def _derive(args: argparse.Namespace, base: Genome, out) -> tuple[Genome, DeriveResult, int]:
     """Run the derive study; the base adapted to the data, the result, and the data's native size."""
-    from ..data import load_data
     from ..config import check_seed
+    from ..data import load_data
     from ..scale.derive import derive_study, study_storage
 
     seed = args.seed or 0

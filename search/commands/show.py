@@ -25,8 +25,8 @@ def add(sub: argparse._SubParsersAction) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     """Print the study; rewrite its files only with --write (a read-only studies folder is fine to show)."""
+    from ..paths import StudyPaths
     from ..report.results import format_summary, read_study, summary, write_results
-    from ..study import StudyPaths
 
     if args.name is None:
         return list_all(args)

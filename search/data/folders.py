@@ -15,9 +15,9 @@ from typing import Iterator
 
 import torch
 
+from ..logs import NasWarning
 from . import decode
 from .cache import cache_file, file_hash, read_cache, write_cache
-from ..logs import NasWarning
 from .core import DataError, Limits, Splits, one_line
 from .headers import IMAGE_SUFFIXES
 from .members import Member, archive_members, folder_files, folder_members

@@ -14,8 +14,8 @@ from typing import Callable, NamedTuple, Sequence
 
 from space import BLOCK_KINDS, STEM_KINDS
 
-from .results import StudyView, chance_stop
 from ..study.record import TrialRecord
+from .results import StudyView, chance_stop
 
 
 class PatternGroup(NamedTuple):

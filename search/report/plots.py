@@ -15,8 +15,8 @@ from typing import Any, NamedTuple, Sequence
 from space import Genome
 
 from ..budget import Budget
-from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked
 from ..study.record import TrialRecord
+from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}

@@ -17,9 +17,9 @@ from space.units import human
 
 from ..budget import Budget
 from ..files import write_atomic
+from ..paths import StudyPaths
 from ..status import CATEGORIES, Status
 from ..study import ranking
-from ..paths import StudyPaths
 from ..study.record import STORED, TrialRecord, dumps
 from ..study.schema import StudySettings, read_settings
 

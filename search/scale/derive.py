@@ -25,10 +25,11 @@ from scaling import GRID_STEP, TARGET, TOLERANCE, Candidate, Coefficients, Deriv
 from space import Genome, build
 
 from ..budget import Budget
-from ..data import ImageData
 from ..config import RunConfig
+from ..data import ImageData
+from ..paths import StudyPaths
 from ..status import Status
-from ..study import (SPLIT_SEED, StudyPaths, StudySettings, TrialRecord, data_fingerprint, genome_key, open_study,
+from ..study import (StudySettings, TrialRecord, data_fingerprint, genome_key, open_study,
                     quiet_optuna, record_genome, write_record)
 from ..train import TrainConfig, train_proxy
 
@@ -51,10 +52,11 @@ def _key(alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:
 
 def _settings(base: Genome, data: ImageData, cfg: TrainConfig) -> StudySettings:
     """What a finished trial's score depends on: a rerun with any of it changed would mix the scores of different
-    experiments, so it is refused (the grid itself may change: new points train)."""
+    experiments, so it is refused (the grid itself may change: new points train). ``nas scale`` splits its data
+    with the recipe's seed, which is therefore the split seed; the data's fingerprint holds the split itself."""
     train = {k: v for k, v in asdict(cfg).items() if k not in _NOT_SETTINGS}
     return StudySettings(Budget(), ("accuracy",), data.name, data_fingerprint(data), data.resolution, data.channels,
-                         data.num_classes, SPLIT_SEED, train=train, space={"kind": STUDY_KIND, "base": base.to_dict()})
+                         data.num_classes, cfg.seed, train=train, space={"kind": STUDY_KIND, "base": base.to_dict()})
 
 
 def derive_study(base: Genome, data: ImageData, cfg: TrainConfig, study_name: str, storage: str,

@@ -9,9 +9,9 @@
 - ``trial``: one trial; ``workers``: the claim loop and worker processes; ``progress``: what is shown.
 """
 
+from ..paths import StudyPaths, sqlite_file, sqlite_url
 from ..status import Status
 from .opening import make_pruner, make_sampler, open_study, peek_settings, run_changes
-from ..paths import StudyPaths, sqlite_file, sqlite_url
 from .record import ENQUEUED_KEY, TrialRecord, baseline_of, enqueued_of, write_record
 from .schema import SETTINGS_KEY, SPLIT_SEED, StudySettings, read_settings
 from .settings import data_fingerprint, recipe, settings_for, train_config

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from typing import TYPE_CHECKING
 
 import optuna
 
-from ..config import DEFAULT_TRIALS
-from .internals import rename_study
+from ..config import DEFAULT_TRIALS, RunConfig
 from ..paths import sqlite_file
+from .internals import rename_study
 from .schema import RUN_KEY, SETTINGS_KEY, StudySettings, read_settings
 from .storage import SearchError, open_storage, redact_url, storage_error, storage_lock, with_retry
-
-if TYPE_CHECKING:
-    from ..config import RunConfig
 
 
 def make_sampler(cfg: RunConfig, stream: int) -> optuna.samplers.BaseSampler:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..config import VAL_FRACTION
+from ..config import VAL_FRACTION, RunConfig
 from ..train import TrainConfig, auto_recipe
 from .schema import StudySettings
-
-if TYPE_CHECKING:
-    from ..config import RunConfig
 
 # TrainConfig fields that steer a run without changing what a trial means
 _NOT_SETTINGS = ("seed", "time_limit_s", "latency_batch_sizes", "eval_batch_size")

@@ -13,9 +13,9 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import optuna
 
+from ..paths import sqlite_file
 from ..status import Status
 from .internals import heartbeats, stale_trial_ids
-from ..paths import sqlite_file
 from .record import record_attrs, write_record
 
 T = TypeVar("T")

@@ -13,10 +13,10 @@ from optuna.trial import TrialState
 
 from space import Genome, arch_string, build, complexity
 
-from ..status import Status
-from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
 from ..sampling.base import Space
 from ..sampling.tuning import suggest_training
+from ..status import Status
+from ..train import EpochStats, Pruned, TrainConfig, at_chance, train_proxy
 from .record import ENQUEUED_KEY, ENQUEUED_PARAMS_KEY, TrialRecord, enqueued_of, record_attrs, write_record
 from .schema import StudySettings
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import optuna
 from optuna.trial import TrialState
 
+from ..config import RunConfig
 from ..status import Status
 from .internals import call_callbacks, study_id, trial_id
 from .opening import make_sampler, open_study
@@ -27,7 +28,6 @@ from .storage import (Heartbeat, StorageError, fail_stale, mark, stale_wait, sto
 from .trial import Rejected, TrialContext, TrialFailed, TrainFn, enqueued_genome, run_trial
 
 if TYPE_CHECKING:
-    from ..config import RunConfig
     from ..data import ImageData
 
 STOPPED_BY_FAILURES = 3  # a worker process's exit code when --max-failures stopped it

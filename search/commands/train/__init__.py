@@ -62,9 +62,9 @@ def run_train(args: argparse.Namespace) -> int:
     from space import arch_string, build, complexity
     from space.units import human
 
+    from ...config import check_seed, positive_number
     from ...data import load_data
     from ...memory import check_fits, model_bytes
-    from ...config import check_seed, positive_number
     from ...train import auto_recipe, few_steps_warning, resolve_device, train_proxy
     from ...train.progress import step_bar
     from .output import write_trained

@@ -8,9 +8,9 @@ from typing import ClassVar
 from space import ACTIVATIONS, BLOCK_KINDS, KERNELS, STEM_KINDS
 from space.genome import SHORTCUTS
 
+from ...budget import Budget
 from ..base import (DataShape, Sampled, SpaceError, Suggest, check_head_widths, check_range, check_subset, check_unique,
                     space_dict, tuple_fields)
-from ...budget import Budget
 from .draw import draw, extremes
 
 # what the choice fields may hold, and the bounds of the [min, max] fields
