@@ -10,7 +10,8 @@ from __future__ import annotations
 import statistics
 from typing import NamedTuple, Sequence
 
-from .results import StudyView
+from .results import StudyView, scored
+from .results import baselines as complete_baselines
 
 
 class EdfData(NamedTuple):
@@ -58,11 +59,10 @@ def edf_data(views: Sequence[StudyView]) -> EdfData:
     """The EDF of validation error of each study's space (complete trials within budget), baselines apart."""
     names, errors, baselines = [], [], []
     for v in views:
-        done = [r for r in v.trials if r.category == "complete" and r.accuracy is not None and v.within(r)]
-        searched = sorted(round(1 - r.accuracy, 6) for r in done if not r.baseline)
+        searched = sorted(round(1 - r.accuracy, 6) for r in scored(v))
         if searched:
             names.append(f"{v.name}: {space_name(v)}" if len(views) > 1 else space_name(v))
             errors.append(tuple(searched))
         prefix = f"{v.name}: " if len(views) > 1 else ""
-        baselines += [(prefix + r.baseline, round(1 - r.accuracy, 6)) for r in done if r.baseline]
+        baselines += [(prefix + r.baseline, round(1 - r.accuracy, 6)) for r in complete_baselines(v) if v.within(r)]
     return EdfData(tuple(names), tuple(errors), tuple(baselines))

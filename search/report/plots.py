@@ -16,7 +16,7 @@ from space import Genome
 
 from ..budget import Budget
 from ..study.record import TrialRecord
-from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked
+from .results import StudyView, best_trial as best_record, latency_of, pareto_front, ranked, scored
 
 MACS_LABEL = "MACs (= FLOPs as in the EfficientNet paper)"
 X_LABELS = {"macs": MACS_LABEL, "params": "parameters", "latency": "latency (ms)"}
@@ -145,9 +145,8 @@ def chance_of(view: StudyView) -> float | None:
 
 def from_view(view: StudyView) -> StudyData:
     """The page data of a study already read by :func:`search.report.results.read_study`."""
-    b = view.budget
-    return StudyData(view.name, view.directions, view.objectives, b,
-                     latency_label(view), trial_rows(view), chance_of(view))
+    return StudyData(view.name, view.directions, view.objectives, view.budget, latency_label(view), trial_rows(view),
+                     chance_of(view))
 
 
 def front_data(view: StudyView, x: str = "macs") -> FrontData:
@@ -159,8 +158,9 @@ def front_data(view: StudyView, x: str = "macs") -> FrontData:
             and getattr(r, field) is not None]
     xs = tuple(float(getattr(r, field)) for r in rows)
     acc = tuple(r.accuracy for r in rows)
-    # only networks that fit the budget compete: an over-budget one is no answer to the search's question
-    points = [(a, c) if r.within_budget and not r.baseline else (None, None) for r, a, c in zip(rows, acc, xs)]
+    # only the scored trials compete: an over-budget network or a baseline is no answer to the search's question
+    competing = {r.number for r in scored(view)}
+    points = [(a, c) if r.number in competing else (None, None) for r, a, c in zip(rows, acc, xs)]
     b = view.budget
     budget = {"macs": b.max_macs, "params": b.max_params, "latency": None}[x]
     label = (latency_label(view) or X_LABELS[x]) if x == "latency" else X_LABELS[x]
@@ -174,9 +174,10 @@ def front_data(view: StudyView, x: str = "macs") -> FrontData:
 def history_data(view: StudyView) -> HistoryData:
     """Each trial's accuracy and state in trial order, and the best accuracy so far."""
     rows = trial_rows(view)
+    competing = {r.number for r in scored(view)}
     best, running = None, []
     for r in rows:
-        if r.state == "complete" and r.within_budget and r.accuracy is not None and not r.baseline:
+        if r.number in competing:
             best = r.accuracy if best is None else max(best, r.accuracy)
         running.append(best)
     return HistoryData(tuple(r.number for r in rows), tuple(r.accuracy for r in rows), tuple(r.state for r in rows),

@@ -152,7 +152,7 @@ def counts(view: StudyView) -> dict[str, int]:
 
 def trained_count(view: StudyView) -> int:
     """Trials that count towards --trials (baselines never do)."""
-    return sum(r.status.trained and not r.baseline for r in view.trials)
+    return ranking.counted(view.trials)
 
 
 def row(r: TrialRecord, view: StudyView) -> dict:

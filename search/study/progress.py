@@ -5,19 +5,19 @@ from __future__ import annotations
 import sys
 import time
 from statistics import median
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..status import Status
 from ..train.progress import step_bar
-from .ranking import best_of
-from .record import TrialRecord, counts_toward_trials
+from .ranking import best_of, counted
+from .record import TrialRecord
 
 
 class Progress:
     """Reports each trial's steps (on a terminal, one worker) and each trial's end, with an ETA."""
 
-    def __init__(self, cfg: Any, study: Any, settings: Any, log: Callable[[str], None], worker: int) -> None:
-        self.cfg, self.study, self.budget, self.log, self.worker = cfg, study, settings.budget, log, worker
+    def __init__(self, cfg: Any, settings: Any, log: Callable[[str], None], worker: int) -> None:
+        self.cfg, self.budget, self.log, self.worker = cfg, settings.budget, log, worker
         live = cfg.progress if cfg.progress is not None else sys.stderr.isatty()
         self.live = live and not cfg.quiet and cfg.workers == 1
         self.bar: Any = None
@@ -37,16 +37,16 @@ class Progress:
         if self.bar is not None:
             self.bar(step, total)
 
-    def finish(self, number: int, status: Status, text: str, seconds: float) -> None:
-        """A trial ended: one line with the bar of trials, the best so far and the ETA."""
+    def finish(self, number: int, status: Status, text: str, seconds: float, records: Sequence[TrialRecord]) -> None:
+        """A trial ended: one line with the bar of trials, the best so far (of the study's ``records``, read once
+        after the trial's end) and the ETA."""
         if self.bar is not None:
             self.bar.close()
             self.bar = None
         if status.trained:
             self.seconds.append(seconds)
-        trials = self.study.get_trials(deepcopy=False)
-        done = sum(map(counts_toward_trials, trials))
-        top = best_of([TrialRecord.from_trial(t) for t in trials], self.budget)  # as results.best_trial
+        done = counted(records)
+        top = best_of(records, self.budget)  # as results.best_trial
         best = f"{top.accuracy:.4f}" if top is not None else "-"
         total = self.cfg.trials or 0
         eta = ""
@@ -60,8 +60,7 @@ class Progress:
         tag = f"w{self.worker} " if self.cfg.workers > 1 else ""
         word = {Status.OK: "ok", Status.PRUNED: "pruned:", Status.REJECTED: "rejected:"}.get(status,
                                                                                            f"failed ({status.value}):")
-        detail = text if status is not Status.OK else text
-        self.log(f"{bar}best {best}{eta} | {tag}trial {number} {word} {detail} ({seconds:.1f}s)")
+        self.log(f"{bar}best {best}{eta} | {tag}trial {number} {word} {text} ({seconds:.1f}s)")
 
     def close(self) -> None:
         """Close a bar left open by an interrupted trial."""

@@ -25,6 +25,11 @@ def scored(records: Sequence[TrialRecord], budget: Budget) -> list[TrialRecord]:
             and not r.baseline]
 
 
+def counted(records: Sequence[TrialRecord]) -> int:
+    """Trials that count towards --trials: searched ones trained to the end or pruned (baselines never do)."""
+    return sum(r.status.trained and not r.baseline for r in records)
+
+
 def rank_key(budget: Budget) -> Callable[[TrialRecord], tuple]:
     """Sort key: complete within budget by accuracy (then fewer MACs), then the rest by number."""
     def key(r: TrialRecord) -> tuple:

@@ -24,9 +24,9 @@ ENQUEUED_PARAMS_KEY = "enqueued_params"  # and, when the genome is a point of th
 LEGACY_KEYS = {"val_acc": "accuracy", "val_acc_history": "history"}  # as studies of nas 0.1 stored them
 
 
-def _stored(default: Any = None, **kw: Any) -> Any:
+def _stored(default: Any = None) -> Any:
     """A field written as a trial user attribute of its own name."""
-    return field(default=default, metadata={"stored": True}, **kw)
+    return field(default=default, metadata={"stored": True})
 
 
 @dataclass(frozen=True)
@@ -74,11 +74,11 @@ class TrialRecord:
         values = tuple(t.values) if t.state == TrialState.COMPLETE and t.values else None
         if values:
             kw["accuracy"] = _num(values[0], float)
-        elif status is Status.PRUNED and kw["accuracy"] is None:  # where it stood when stopped
+        elif status is not Status.PRUNED:
+            kw["accuracy"] = None  # only a complete trial has one, and a pruned one where it stood when stopped
+        elif kw["accuracy"] is None:
             last = t.intermediate_values[max(t.intermediate_values)] if t.intermediate_values else None
             kw["accuracy"] = _num(kw["history"][-1] if kw["history"] else last, float)
-        else:
-            kw["accuracy"] = kw["accuracy"] if status is Status.PRUNED else None
         if kw["genome"] is not None and (not kw["arch"] or kw["params"] is None or kw["macs"] is None):
             kw["arch"], kw["params"], kw["macs"] = _costs(kw["genome"], kw["arch"], kw["params"], kw["macs"])
         return cls(number=t.number, status=status, values=values, optuna_params=dict(t.params),

@@ -95,7 +95,7 @@ def work(cfg: RunConfig, data: ImageData, settings: StudySettings, worker: int =
     log = log or (lambda m: None if cfg.quiet else print(m, file=sys.stderr, flush=True))
     study, storage, settings = open_study(cfg, settings, worker)
     url = cfg.storage_url
-    progress = Progress(cfg, study, settings, log, worker)
+    progress = Progress(cfg, settings, log, worker)
     ctx = TrialContext(study, data, settings, cfg.space, train_config(settings, cfg), cfg.device, cfg.pruner, log,
                        train_fn, progress.on_step)
     me = Worker(cfg, storage, ctx, progress, worker)
@@ -116,7 +116,10 @@ def work(cfg: RunConfig, data: ImageData, settings: StudySettings, worker: int =
             outcome = _run_one(me, trial)
             if outcome is None:
                 continue
-            status, text = outcome
+            status, text, seconds = outcome
+            records = [TrialRecord.from_trial(t) for t in study.get_trials(deepcopy=False)]  # once per trial end
+            progress.finish(trial.number, status, text, seconds, records)
+            text = text.splitlines()[0][:200] if text else ""
             if status.failed:
                 failures, last_failure = failures + 1, f"{status.value}: {text}"
             else:
@@ -126,22 +129,15 @@ def work(cfg: RunConfig, data: ImageData, settings: StudySettings, worker: int =
                                                                    f"trial {trial.number}")
             if failures >= cfg.max_failures:
                 break
-            if status.trained and (chance := _chance(study, cfg.chance_stop)):
+            if status.trained and (chance := chance_stop(records, cfg.chance_stop)):
                 return WorkOutcome(failures, last_failure, chance)
     finally:
         progress.close()
     return WorkOutcome(failures, last_failure)
 
 
-def _chance(study: optuna.Study, n: int) -> str:
-    """Why the search stops because its first trained trials all scored at chance ('' when it goes on)."""
-    if not n:
-        return ""
-    return chance_stop([TrialRecord.from_trial(t) for t in study.get_trials(deepcopy=False)], n)
-
-
-def _run_one(me: Worker, trial: optuna.Trial) -> tuple[Status, str] | None:
-    """Run one claimed trial and tell the study how it ended: (status, text), or None for a straggler."""
+def _run_one(me: Worker, trial: optuna.Trial) -> tuple[Status, str, float] | None:
+    """Run one claimed trial and tell the study how it ended: (status, text, seconds), or None for a straggler."""
     url, study, progress = me.cfg.storage_url, me.study, me.progress
     beat = Heartbeat(me.storage, trial_id(trial), me.ctx.settings.heartbeat_s)  # Optuna's optimize beats by this id
     t0 = time.time()
@@ -177,8 +173,7 @@ def _run_one(me: Worker, trial: optuna.Trial) -> tuple[Status, str] | None:
             return None
     finally:
         beat.close()
-    progress.finish(trial.number, status, text, time.time() - t0)
-    return status, text.splitlines()[0][:200] if text else ""
+    return status, text, time.time() - t0
 
 
 def _worker_entry(cfg: RunConfig, settings: StudySettings, worker: int, threads: int, gpu: str | None,
