@@ -19,6 +19,13 @@ class Status(str, Enum):
     RUNNING = "running"
     WAITING = "waiting"  # enqueued, not yet claimed
 
+    def __str__(self) -> str:
+        """Its value ("ok"), as the messages that print a status have always read (not "Status.OK")."""
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
     @property
     def trained(self) -> bool:
         """Counts towards --trials: it finished training (to the end or pruned)."""

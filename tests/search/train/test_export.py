@@ -171,3 +171,12 @@ def test_the_trained_onnx_matches_the_pt2_on_the_test_split(tmp_path):
     """, tmp_path)
     diff, correct = printed.split()
     assert float(diff) <= 1e-4 and int(correct) / 48 == result["test_acc"]
+
+
+def test_nas_train_says_how_the_run_ended_in_words(tmp_path, capsys):
+    from search.cli import main
+
+    argv = ["train", "resnet20", "--data", TAKE_AWAY, "--epochs", "1", "--batch-size", "32", "--resolution", "8",
+            "--device", "cpu", "--cache-dir", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith("ok: val_acc ")  # the status's value, not "Status.OK"

@@ -34,3 +34,9 @@ def test_only_a_runs_own_peak_memory_is_a_trials():
     cpu = TrainResult("ok", "", 1, 0.5, 0.1, peak_memory_bytes=900 << 20, peak_memory_kind="cpu_max_rss")
     assert (gpu.run_peak_bytes, cpu.run_peak_bytes, TrainResult("ok", "", 1, 0.5, 0.1).run_peak_bytes) == \
         (3 << 20, None, None)
+
+
+def test_a_status_prints_as_its_value():
+    from search.status import Status
+
+    assert (f"{Status.OK}: done", str(Status.NAN), f"{Status.OOM:>5}") == ("ok: done", "nan", "  oom")
